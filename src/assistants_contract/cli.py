@@ -1,0 +1,77 @@
+"""The command line: parse arguments, call the library, print, return an exit code. Nothing else lives here."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from . import __version__
+from ._exceptions import ContractError, SourceError
+from .contract import VERSIONS, Contract
+from .report import Summary, json_report, text
+from .sources import find_files, read_exchanges
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_UNUSABLE = 0, 1, 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="assistants-contract")
+def cli() -> None:
+    """Contract testing for the OpenAI Assistants API (v1 and v2)."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--api-version",
+    type=click.Choice(VERSIONS),
+    default="v2",
+    show_default=True,
+    help="Version to check a request against when it has no usable OpenAI-Beta header.",
+)
+@click.option("--no-warnings", is_flag=True, help="Leave warnings out of the text report.")
+def lint(paths: tuple[str, ...], output_format: str, api_version: str, no_warnings: bool) -> None:
+    """Check recorded exchanges against the contract.
+
+    PATHS are vcrpy cassettes (YAML or JSON), HAR files, or folders holding them. Exit status: 0 no errors,
+    1 errors found, 2 unusable input.
+    """
+    try:
+        contract = Contract.load(default_version=api_version)
+    except ContractError as e:
+        click.echo(f"lint: {e}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    summary = Summary.for_contract(contract)
+    unusable = 0
+    try:
+        files = list(find_files(paths))
+    except SourceError as e:
+        click.echo(f"lint: {e}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    for path in files:
+        try:
+            exchanges = read_exchanges(path)
+        except SourceError as e:
+            click.echo(f"lint: {e}", err=True)
+            unusable += 1
+            continue
+        summary.extend((exchange, contract.check(exchange)) for exchange in exchanges)
+    if output_format == "json":
+        click.echo(json_report.serialize(summary), nl=False)
+    else:
+        click.echo(text.render(summary, show_warnings=not no_warnings), nl=False)
+    if unusable or not files:
+        if not files:
+            click.echo("lint: no cassette or HAR files found under the given paths", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    sys.exit(EXIT_VIOLATIONS if summary.errors else EXIT_OK)
+
+
+def main() -> int:
+    try:
+        cli.main(standalone_mode=True)
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0

@@ -1,0 +1,269 @@
+"""Compiled JSON Schemas of one contract document, and readable errors from them.
+
+Every schema the checks need (request bodies, response bodies, parameters, stream event payloads) is given a
+key and compiled once, twice over:
+
+- *open*: the schema as the document writes it;
+- *closed*: the same with `unevaluatedProperties: false` added to every object schema that declares
+  `properties` and says nothing about extra keys. Requests are checked against the closed form (the API rejects
+  unknown arguments); responses against the open form, with the closed form telling which extra keys to warn
+  about.
+
+The happy path costs one `is_valid` call on the closed form. Only a failing instance pays for error collection,
+and only then are union errors (`oneOf` / `anyOf`) narrowed to the branch the instance meant: the branch its
+discriminator names, or the only branch of the right JSON type, so the pointer lands on the offending value
+instead of on the whole union.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema_rs
+
+__all__ = ["SchemaError", "SchemaSet", "json_pointer"]
+
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SCHEMA_VALUES = (
+    "items",
+    "additionalProperties",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+)
+_UNION_KINDS = {"OneOfNotValid", "AnyOf"}
+_UNKNOWN_KEY_KINDS = {"AdditionalProperties", "UnevaluatedProperties"}
+_JSON_TYPES = {
+    "null": lambda v: v is None,
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
+_MESSAGE_LIMIT = 300
+
+
+def json_pointer(parts: list[str | int] | tuple[str | int, ...]) -> str:
+    """RFC 6901 pointer from path parts: `["data", 0, "a/b"]` -> `/data/0/a~1b`."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaError:
+    """One schema failure. `pointer` is into the instance; `schema_pointer` into the document."""
+
+    pointer: str
+    schema_pointer: str
+    message: str
+    unknown_key: bool = False
+
+
+def _close_in_place(schema: Any) -> None:
+    """Add `unevaluatedProperties: false` to every object schema with `properties` and no rule for other
+    keys. `unevaluatedProperties` (not `additionalProperties`) so keys that the schema's own `allOf` / `oneOf`
+    subschemas declare still count as known. (An object schema used *inside* someone else's `allOf` would
+    reject its siblings' keys, which is why the contracts do not extend objects with `allOf`.)"""
+    if not isinstance(schema, dict):
+        return
+    if (
+        isinstance(schema.get("properties"), dict)
+        and "additionalProperties" not in schema
+        and "unevaluatedProperties" not in schema
+    ):
+        schema["unevaluatedProperties"] = False
+    for keyword in _SCHEMA_MAPS:
+        sub = schema.get(keyword)
+        if isinstance(sub, dict):
+            for value in sub.values():
+                _close_in_place(value)
+    for keyword in _SCHEMA_LISTS:
+        sub = schema.get(keyword)
+        if isinstance(sub, list):
+            for value in sub:
+                _close_in_place(value)
+    for keyword in _SCHEMA_VALUES:
+        _close_in_place(schema.get(keyword))
+
+
+class SchemaSet:
+    """Open and closed validators for named schemas that share one document's `components/schemas`.
+
+    `entries` maps a key chosen by the caller to `(schema, document_pointer)`: the schema (usually just a
+    `$ref`) and where it stands in the document, used to report schema locations.
+    """
+
+    def __init__(self, schemas: Mapping[str, Any], entries: Mapping[str, tuple[Any, str]]) -> None:
+        self._where = {key: pointer for key, (_, pointer) in entries.items()}
+        self._root = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "components": {"schemas": dict(schemas)},
+            "$defs": {key: schema for key, (schema, _) in entries.items()},
+        }
+        closed_root = copy.deepcopy(self._root)
+        for schema in [*closed_root["components"]["schemas"].values(), *closed_root["$defs"].values()]:
+            _close_in_place(schema)
+        self._open = jsonschema_rs.validator_map_for(self._root, validate_formats=True)
+        self._closed = jsonschema_rs.validator_map_for(closed_root, validate_formats=True)
+        self._open_by_key = {key: self._open.get(self._entry(key)) for key in entries}
+        self._closed_by_key = {key: self._closed.get(self._entry(key)) for key in entries}
+
+    @staticmethod
+    def _entry(key: str) -> str:
+        return "#/$defs/" + key.replace("~", "~0").replace("/", "~1")
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._open_by_key
+
+    def document_pointer(self, key: str) -> str:
+        return self._where[key]
+
+    def node(self, key: str) -> Any:
+        """The schema registered under `key`, with a top-level `$ref` followed."""
+        return self._resolve_refs(self._root["$defs"][key])
+
+    def check(self, key: str, instance: Any, *, closed: bool) -> list[SchemaError]:
+        """Errors of `instance` against schema `key`. With `closed=False`, unknown keys are still reported,
+        flagged `unknown_key=True`, so a caller can downgrade them; other errors then come from the open form.
+        """
+        strict = self._closed_by_key[key]
+        if strict.is_valid(instance):
+            return []
+        if closed:
+            return list(self._errors(strict, key, instance))
+        loose = self._open_by_key[key]
+        if loose.is_valid(instance):
+            # Only unknown keys separate the two forms here, whatever kind the strict errors claim to be.
+            return [_as_unknown(e) for e in self._errors(strict, key, instance)]
+        schema_errors = list(self._errors(loose, key, instance))
+        unknown = [e for e in self._errors(strict, key, instance) if e.unknown_key]
+        return schema_errors + unknown
+
+    def _errors(self, validator: Any, key: str, instance: Any) -> Iterator[SchemaError]:
+        prefix = [_unescape(p) for p in self._entry(key)[2:].split("/")]
+        for error in validator.iter_errors(instance):
+            yield from self._refine(error, prefix, depth=0)
+
+    def _refine(self, error: Any, prefix: list[str], depth: int) -> Iterator[SchemaError]:
+        schema_path = list(error.schema_path)
+        if not schema_path or schema_path[0] not in ("components", "$defs"):
+            schema_path = prefix + schema_path
+        kind = type(error.kind).__name__
+        if kind in _UNION_KINDS and depth < 16:
+            union = self._node_at(schema_path[:-1])
+            branch, unknown_tag = self._pick_branch(union, error.instance)
+            if unknown_tag is not None:
+                yield unknown_tag(error, schema_path)
+                return
+            if branch is not None:
+                for sub in error.kind.context[branch]:
+                    yield from self._refine(sub, prefix, depth + 1)
+                return
+        pointer = json_pointer(list(error.instance_path))
+        schema_pointer = "#" + json_pointer(schema_path)
+        if kind in _UNKNOWN_KEY_KINDS:
+            for name in error.kind.unexpected:
+                yield SchemaError(
+                    pointer=f"{pointer}/{json_pointer([name])[1:]}",
+                    schema_pointer=schema_pointer,
+                    message=f"unknown key '{name}'",
+                    unknown_key=True,
+                )
+            return
+        yield SchemaError(pointer, schema_pointer, _shorten(error.message))
+
+    def _node_at(self, path: list[str | int]) -> Any:
+        node: Any = self._root
+        for part in path:
+            node = node[part]
+        return node
+
+    def _resolve_refs(self, schema: Any) -> Any:
+        seen = 0
+        while isinstance(schema, dict) and "$ref" in schema and seen < 32:
+            ref = schema["$ref"]
+            if not ref.startswith("#/"):
+                break
+            schema = self._node_at([_unescape(p) for p in ref[2:].split("/")])
+            seen += 1
+        return schema
+
+    def _pick_branch(self, union: Any, instance: Any) -> tuple[int | None, Any]:
+        """Which branch of a failed union the instance was aiming at, if that can be told."""
+        branches = union.get("oneOf") or union.get("anyOf") or []
+        resolved = [self._resolve_refs(b) for b in branches]
+        discriminator = union.get("discriminator")
+        if isinstance(discriminator, dict) and isinstance(instance, dict):
+            prop = discriminator.get("propertyName")
+            tag = instance.get(prop)
+            tags = [_const_of(b, prop) for b in resolved]
+            if tag in tags:
+                return tags.index(tag), None
+            known = ", ".join(repr(t) for t in tags if t is not None)
+
+            def unknown_tag(error: Any, schema_path: list[Any]) -> SchemaError:
+                where = json_pointer(list(error.instance_path) + [prop])
+                said = "no" if tag is None else repr(tag)
+                return SchemaError(
+                    pointer=where,
+                    schema_pointer="#" + json_pointer(schema_path[:-1] + ["discriminator"]),
+                    message=f"{said} '{prop}' value; expected one of {known}",
+                )
+
+            return None, unknown_tag
+        fitting = [i for i, b in enumerate(resolved) if _type_fits(b, instance)]
+        if len(fitting) == 1:
+            return fitting[0], None
+        return None, None
+
+
+def _const_of(schema: Any, prop: str) -> Any:
+    if not isinstance(schema, dict):
+        return None
+    spec = schema.get("properties", {}).get(prop)
+    if not isinstance(spec, dict):
+        return None
+    if "const" in spec:
+        return spec["const"]
+    enum = spec.get("enum")
+    if isinstance(enum, list) and len(enum) == 1:
+        return enum[0]
+    return None
+
+
+def _type_fits(schema: Any, instance: Any) -> bool:
+    if not isinstance(schema, dict):
+        return True
+    declared = schema.get("type")
+    if declared is None:
+        if "const" in schema:
+            return schema["const"] == instance
+        return True
+    names = declared if isinstance(declared, list) else [declared]
+    return any(_JSON_TYPES.get(name, lambda v: True)(instance) for name in names)
+
+
+def _as_unknown(error: SchemaError) -> SchemaError:
+    if error.unknown_key:
+        return error
+    return SchemaError(error.pointer, error.schema_pointer, error.message, unknown_key=True)
+
+
+def _shorten(message: str) -> str:
+    if len(message) <= _MESSAGE_LIMIT:
+        return message
+    return message[: _MESSAGE_LIMIT - 20] + " ... (shortened)"

@@ -1,0 +1,84 @@
+"""Incremental parsing of `text/event-stream` bodies (the WHATWG event-stream format).
+
+Chunks may split an event, a line, or a UTF-8 character anywhere; the parser keeps the unfinished tail and
+hands out each event as soon as its terminating blank line arrives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["SSEEvent", "SSEParser"]
+
+
+@dataclass(frozen=True, slots=True)
+class SSEEvent:
+    event: str
+    data: str
+    id: str | None = None
+
+
+class SSEParser:
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._event = ""
+        self._data: list[str] = []
+        self._id: str | None = None
+        self._has_fields = False
+
+    @property
+    def pending(self) -> bool:
+        """True if bytes or fields of an unfinished event are waiting for the rest of it."""
+        return bool(self._buffer.strip()) or self._has_fields
+
+    def feed(self, chunk: bytes) -> list[SSEEvent]:
+        self._buffer += chunk
+        events: list[SSEEvent] = []
+        while True:
+            line, found = self._next_line()
+            if not found:
+                return events
+            if line == "":
+                if self._has_fields:
+                    events.append(SSEEvent(self._event or "message", "\n".join(self._data), self._id))
+                self._event, self._data, self._has_fields = "", [], False
+                continue
+            self._field(line)
+
+    def finish(self) -> list[SSEEvent]:
+        """The stream ended: a trailing lone CR was a line end after all. Returns the events that completes."""
+        if self._buffer.endswith(b"\r"):
+            self._buffer += b"\n"
+            return self.feed(b"")
+        return []
+
+    def _next_line(self) -> tuple[str, bool]:
+        buffer = self._buffer
+        cr, lf = buffer.find(b"\r"), buffer.find(b"\n")
+        if cr == -1 and lf == -1:
+            return "", False
+        if cr != -1 and (lf == -1 or cr < lf):
+            if cr == len(buffer) - 1:
+                return "", False  # a lone CR at the end may be the first half of CRLF
+            end, skip = cr, 2 if buffer[cr + 1 : cr + 2] == b"\n" else 1
+        else:
+            end, skip = lf, 1
+        line = buffer[:end].decode("utf-8", "replace")
+        self._buffer = buffer[end + skip :]
+        return line, True
+
+    def _field(self, line: str) -> None:
+        if line.startswith(":"):
+            return  # comment / keep-alive
+        name, _, value = line.partition(":")
+        if value.startswith(" "):
+            value = value[1:]
+        if name == "event":
+            self._event = value
+        elif name == "data":
+            self._data.append(value)
+        elif name == "id":
+            self._id = value
+        elif name != "retry":
+            return
+        self._has_fields = True

@@ -1,0 +1,7 @@
+"""Adapters: foreign records in, `Exchange`s out. They translate only; checking is the core's job."""
+
+from .files import find_files, read_exchanges
+from .har import exchanges_from_har
+from .vcr_cassette import exchanges_from_cassette_text
+
+__all__ = ["exchanges_from_cassette_text", "exchanges_from_har", "find_files", "read_exchanges"]
