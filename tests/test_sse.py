@@ -6,7 +6,7 @@ from assistants_contract.contract.sse import SSEEvent, SSEParser
 STREAM = (
     b'event: thread.run.created\ndata: {"id": "run_1"}\n\n'
     b": keep-alive comment\n\n"
-    b"event: thread.message.delta\r\ndata: {\"delta\": \"h\xc3\xa9llo\"}\r\n\r\n"
+    b'event: thread.message.delta\r\ndata: {"delta": "h\xc3\xa9llo"}\r\n\r\n'
     b"event: multi\ndata: line one\ndata: line two\nid: 7\n\n"
     b"data: no event name\n\n"
     b"event: done\ndata: [DONE]\n\n"

@@ -105,7 +105,7 @@ def body_violations(
     document = match.document
     errors: list[SchemaError] = document.schemas.check(key, instance, closed=side is Side.REQUEST)
     for error in errors:
-        location = _document_location(document, key, error.schema_pointer)
+        location = document.location("#" + error.schema_pointer)
         pointer = prefix + error.pointer
         if error.unknown_key:
             name = pointer.rsplit("/", 1)[-1]
@@ -119,16 +119,6 @@ def body_violations(
             yield violation(unknown_code, message, side, match, pointer, location)
         else:
             yield violation(schema_code, f"{pointer or '/'}: {error.message}", side, match, pointer, location)
-
-
-def _document_location(document: ContractDocument, key: str, schema_pointer: str) -> str:
-    """Map a pointer into the compiled root (`#/$defs/<key>/...` or `#/components/...`) to the document."""
-    if schema_pointer.startswith("#/$defs/"):
-        escaped_key = key.replace("~", "~0").replace("/", "~1")
-        head = f"#/$defs/{escaped_key}"
-        if schema_pointer.startswith(head):
-            return document.location("#" + document.schemas.document_pointer(key) + schema_pointer[len(head) :])
-    return document.location(schema_pointer)
 
 
 # --- request checks ------------------------------------------------------------------------------------------
@@ -175,7 +165,7 @@ def parameters(match: Match) -> Iterator[Violation]:
             yield violation(code, f"{param.location} parameter '{param.name}': {problem}", Side.REQUEST, match, pointer)
             continue
         for error in match.document.schemas.check(param.schema_key, value, closed=True):
-            location = _document_location(match.document, param.schema_key, error.schema_pointer)
+            location = match.document.location("#" + error.schema_pointer)
             yield violation(
                 code,
                 f"{param.location} parameter '{param.name}': {error.message}",

@@ -35,7 +35,11 @@ CODES: dict[str, tuple[Severity, str]] = {
     ),
     # Response
     "response.status.undocumented": (E, "The status code is not documented for this operation."),
-    "response.content_type": (E, "The response's content type is not one documented for this status."),
+    "response.content_type": (
+        E,
+        "The response's content type is not one documented for this status, or an event stream answers a request"
+        " without `\"stream\": true` (or JSON answers one with it).",
+    ),
     "response.header.missing": (E, "A response header the contract requires is absent."),
     "response.body.invalid_json": (E, "The response body does not parse as JSON."),
     "response.body.schema": (E, "The response body breaks its schema."),
@@ -50,7 +54,7 @@ CODES: dict[str, tuple[Severity, str]] = {
         "An event name the contract does not know. Clients are told to ignore unknown events, so a warning.",
     ),
     "stream.event.invalid_json": (E, "An event's `data` does not parse as JSON."),
-    "stream.event.schema": (E, "An event's `data` breaks the schema for that event name."),
+    "stream.event.schema": (E, "An event's `data` breaks the schema for that event name, or an event follows `done`."),
     "stream.event.unknown_property": (W, "An event's `data` has a key the contract does not know."),
     "stream.incomplete": (E, "The stream ended without `event: done`, or was cut in the middle of an event."),
 }

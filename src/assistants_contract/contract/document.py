@@ -102,7 +102,7 @@ class ContractDocument:
         schemas = self._components.get("schemas") or {}
         try:
             self.schemas = SchemaSet(schemas, entries)
-        except (ValueError, TypeError) as e:  # jsonschema_rs reports bad schemas and dangling $refs this way
+        except ValueError as e:
             raise ContractError(f"{source}: a schema does not compile: {e}") from e
         self.raw_string_events = frozenset(
             name for name, key in self.stream_events.items() if _is_string_schema(self.schemas.node(key))

@@ -56,13 +56,13 @@ class Router:
 
     def match(self, method: str, path: str) -> RouteMatch:
         segments = _split(path)
-        found = self._match_segments(method.upper(), segments)
-        if found.route is None:
-            for prefix in self._prefixes:
-                if tuple(segments[: len(prefix)]) == prefix:
-                    found = self._match_segments(method.upper(), segments[len(prefix) :])
-                    break
-        return found
+        for prefix in self._prefixes:
+            if tuple(segments[: len(prefix)]) == prefix:
+                found = self._match_segments(method.upper(), segments[len(prefix) :])
+                if found.route is not None:
+                    return found
+                break
+        return self._match_segments(method.upper(), segments)
 
     def _match_segments(self, method: str, segments: list[str]) -> RouteMatch:
         first_fit: Route | None = None

@@ -65,7 +65,7 @@ def _unescape(token: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SchemaError:
-    """One schema failure. `pointer` is into the instance; `schema_pointer` into the document."""
+    """One schema failure. `pointer` is into the instance; `schema_pointer` into the contract document."""
 
     pointer: str
     schema_pointer: str
@@ -109,32 +109,45 @@ class SchemaSet:
 
     def __init__(self, schemas: Mapping[str, Any], entries: Mapping[str, tuple[Any, str]]) -> None:
         self._where = {key: pointer for key, (_, pointer) in entries.items()}
+        # Internal names keep the compiled root's pointers free of characters that need escaping.
+        self._names = {key: f"s{i}" for i, key in enumerate(entries)}
+        self._keys = {name: key for key, name in self._names.items()}
         self._root = {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "components": {"schemas": dict(schemas)},
-            "$defs": {key: schema for key, (schema, _) in entries.items()},
+            "$defs": {self._names[key]: schema for key, (schema, _) in entries.items()},
         }
         closed_root = copy.deepcopy(self._root)
         for schema in [*closed_root["components"]["schemas"].values(), *closed_root["$defs"].values()]:
             _close_in_place(schema)
-        self._open = jsonschema_rs.validator_map_for(self._root, validate_formats=True)
-        self._closed = jsonschema_rs.validator_map_for(closed_root, validate_formats=True)
-        self._open_by_key = {key: self._open.get(self._entry(key)) for key in entries}
-        self._closed_by_key = {key: self._closed.get(self._entry(key)) for key in entries}
+        self._open_by_key = self._compile(self._root)
+        self._closed_by_key = self._compile(closed_root)
 
-    @staticmethod
-    def _entry(key: str) -> str:
-        return "#/$defs/" + key.replace("~", "~0").replace("/", "~1")
+    def _compile(self, root: dict) -> dict[str, Any]:
+        """One validator per entry, all compiled in one pass. Raises ValueError naming the first entry that
+        does not compile (a dangling `$ref`, a schema that breaks the meta-schema)."""
+        try:
+            validators = jsonschema_rs.validator_map_for(root, validate_formats=True)
+        except (ValueError, jsonschema_rs.ReferencingError) as e:
+            raise ValueError(_first_line(e)) from e
+        compiled = {}
+        for key, name in self._names.items():
+            validator = validators.get(f"#/$defs/{name}")
+            if validator is None:  # the map skips entries that fail; compile alone to learn why
+                try:
+                    jsonschema_rs.validator_for({**root, "$ref": f"#/$defs/{name}"})
+                except (ValueError, jsonschema_rs.ReferencingError) as e:
+                    raise ValueError(f"{self._where[key]}: {_first_line(e)}") from e
+                raise ValueError(f"{self._where[key]}: the schema does not compile")
+            compiled[key] = validator
+        return compiled
 
     def __contains__(self, key: str) -> bool:
         return key in self._open_by_key
 
-    def document_pointer(self, key: str) -> str:
-        return self._where[key]
-
     def node(self, key: str) -> Any:
         """The schema registered under `key`, with a top-level `$ref` followed."""
-        return self._resolve_refs(self._root["$defs"][key])
+        return self._resolve_refs(self._root["$defs"][self._names[key]])
 
     def check(self, key: str, instance: Any, *, closed: bool) -> list[SchemaError]:
         """Errors of `instance` against schema `key`. With `closed=False`, unknown keys are still reported,
@@ -154,7 +167,7 @@ class SchemaSet:
         return schema_errors + unknown
 
     def _errors(self, validator: Any, key: str, instance: Any) -> Iterator[SchemaError]:
-        prefix = [_unescape(p) for p in self._entry(key)[2:].split("/")]
+        prefix = ["$defs", self._names[key]]
         for error in validator.iter_errors(instance):
             yield from self._refine(error, prefix, depth=0)
 
@@ -174,7 +187,7 @@ class SchemaSet:
                     yield from self._refine(sub, prefix, depth + 1)
                 return
         pointer = json_pointer(list(error.instance_path))
-        schema_pointer = "#" + json_pointer(schema_path)
+        schema_pointer = self._document_pointer(schema_path)
         if kind in _UNKNOWN_KEY_KINDS:
             for name in error.kind.unexpected:
                 yield SchemaError(
@@ -185,6 +198,12 @@ class SchemaSet:
                 )
             return
         yield SchemaError(pointer, schema_pointer, _shorten(error.message))
+
+    def _document_pointer(self, schema_path: list[Any]) -> str:
+        """Where a compiled-root location stands in the contract document."""
+        if len(schema_path) >= 2 and schema_path[0] == "$defs":
+            return self._where[self._keys[schema_path[1]]] + json_pointer(schema_path[2:])
+        return json_pointer(schema_path)
 
     def _node_at(self, path: list[str | int]) -> Any:
         node: Any = self._root
@@ -220,7 +239,7 @@ class SchemaSet:
                 said = "no" if tag is None else repr(tag)
                 return SchemaError(
                     pointer=where,
-                    schema_pointer="#" + json_pointer(schema_path[:-1] + ["discriminator"]),
+                    schema_pointer=self._document_pointer(schema_path[:-1] + ["discriminator"]),
                     message=f"{said} '{prop}' value; expected one of {known}",
                 )
 
@@ -261,6 +280,10 @@ def _as_unknown(error: SchemaError) -> SchemaError:
     if error.unknown_key:
         return error
     return SchemaError(error.pointer, error.schema_pointer, error.message, unknown_key=True)
+
+
+def _first_line(e: Exception) -> str:
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
 
 
 def _shorten(message: str) -> str:

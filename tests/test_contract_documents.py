@@ -1,0 +1,166 @@
+"""The contract documents themselves: valid OpenAPI, the seeds' operation tables, and our conventions."""
+
+import re
+
+import pytest
+import yaml
+from openapi_spec_validator import validate
+
+from assistants_contract.contract.document import bundled_contract_path
+
+V2_OPERATIONS = {
+    ("GET", "/assistants", "listAssistants"),
+    ("POST", "/assistants", "createAssistant"),
+    ("GET", "/assistants/{assistant_id}", "getAssistant"),
+    ("POST", "/assistants/{assistant_id}", "modifyAssistant"),
+    ("DELETE", "/assistants/{assistant_id}", "deleteAssistant"),
+    ("POST", "/threads", "createThread"),
+    ("GET", "/threads/{thread_id}", "getThread"),
+    ("POST", "/threads/{thread_id}", "modifyThread"),
+    ("DELETE", "/threads/{thread_id}", "deleteThread"),
+    ("GET", "/threads/{thread_id}/messages", "listMessages"),
+    ("POST", "/threads/{thread_id}/messages", "createMessage"),
+    ("GET", "/threads/{thread_id}/messages/{message_id}", "getMessage"),
+    ("POST", "/threads/{thread_id}/messages/{message_id}", "modifyMessage"),
+    ("DELETE", "/threads/{thread_id}/messages/{message_id}", "deleteMessage"),
+    ("POST", "/threads/runs", "createThreadAndRun"),
+    ("GET", "/threads/{thread_id}/runs", "listRuns"),
+    ("POST", "/threads/{thread_id}/runs", "createRun"),
+    ("GET", "/threads/{thread_id}/runs/{run_id}", "getRun"),
+    ("POST", "/threads/{thread_id}/runs/{run_id}", "modifyRun"),
+    ("POST", "/threads/{thread_id}/runs/{run_id}/submit_tool_outputs", "submitToolOuputsToRun"),
+    ("POST", "/threads/{thread_id}/runs/{run_id}/cancel", "cancelRun"),
+    ("GET", "/threads/{thread_id}/runs/{run_id}/steps", "listRunSteps"),
+    ("GET", "/threads/{thread_id}/runs/{run_id}/steps/{step_id}", "getRunStep"),
+}
+V1_OPERATIONS = (V2_OPERATIONS - {("DELETE", "/threads/{thread_id}/messages/{message_id}", "deleteMessage")}) | {
+    ("GET", "/assistants/{assistant_id}/files", "listAssistantFiles"),
+    ("POST", "/assistants/{assistant_id}/files", "createAssistantFile"),
+    ("GET", "/assistants/{assistant_id}/files/{file_id}", "getAssistantFile"),
+    ("DELETE", "/assistants/{assistant_id}/files/{file_id}", "deleteAssistantFile"),
+    ("GET", "/threads/{thread_id}/messages/{message_id}/files", "listMessageFiles"),
+    ("GET", "/threads/{thread_id}/messages/{message_id}/files/{file_id}", "getMessageFile"),
+}
+EXPECTED = {"v1": V1_OPERATIONS, "v2": V2_OPERATIONS}
+STREAMING = {"createRun", "createThreadAndRun", "submitToolOuputsToRun"}
+METHODS = ("get", "post", "delete", "put", "patch")
+
+
+@pytest.fixture(scope="module", params=["v1", "v2"])
+def doc(request):
+    with open(bundled_contract_path(request.param), encoding="utf-8") as f:
+        return request.param, yaml.safe_load(f)
+
+
+def operations(document):
+    for path, item in document["paths"].items():
+        for method in METHODS:
+            if method in item:
+                yield path, method, item, item[method]
+
+
+def resolve(document, node):
+    while "$ref" in node:
+        target = document
+        for part in node["$ref"][2:].split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def test_is_valid_openapi_3_1(doc):
+    _, document = doc
+    assert document["openapi"] == "3.1.0"
+    validate(document)
+
+
+def test_operation_table_equals_the_seeds(doc):
+    version, document = doc
+    found = {(method.upper(), path, op["operationId"]) for path, method, _, op in operations(document)}
+    assert found == EXPECTED[version]
+    assert len(found) == {"v1": 28, "v2": 23}[version]
+
+
+def test_declares_its_beta_header_on_every_operation(doc):
+    version, document = doc
+    assert document["info"]["x-openai-beta"] == f"assistants={version}"
+    for path, method, item, op in operations(document):
+        params = [resolve(document, p) for p in item.get("parameters", []) + op.get("parameters", [])]
+        beta = [p for p in params if p["in"] == "header" and p["name"] == "OpenAI-Beta"]
+        assert len(beta) == 1 and beta[0]["required"], f"{method} {path}"
+        assert beta[0]["schema"]["enum"] == [f"assistants={version}"]
+    assert document["security"] == [{"ApiKeyAuth": []}]
+    scheme = document["components"]["securitySchemes"]["ApiKeyAuth"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+
+
+def test_documents_error_responses_with_the_error_body(doc):
+    _, document = doc
+    for path, method, _, op in operations(document):
+        statuses = set(op["responses"])
+        expected = {"200", "400", "401", "429", "500"}
+        if "{" in path or op["operationId"] == "createThreadAndRun":
+            expected.add("404")
+        assert statuses == expected, f"{method} {path}"
+        for status in expected - {"200"}:
+            response = resolve(document, op["responses"][status])
+            assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorResponse"}
+
+
+def test_streaming_operations_document_an_event_stream(doc):
+    _, document = doc
+    for _, _, _, op in operations(document):
+        content = op["responses"]["200"]["content"]
+        if op["operationId"] in STREAMING:
+            assert content["text/event-stream"]["schema"] == {"$ref": "#/components/schemas/AssistantStreamEvent"}
+        else:
+            assert set(content) == {"application/json"}
+    union = document["components"]["schemas"]["AssistantStreamEvent"]
+    assert union["discriminator"]["propertyName"] == "event"
+    names = set(union["discriminator"]["mapping"])
+    assert {
+        "thread.created",
+        "thread.run.created",
+        "thread.message.delta",
+        "thread.run.step.delta",
+        "error",
+        "done",
+    } <= names
+
+
+def test_request_bodies_are_closed(doc):
+    _, document = doc
+    for path, method, _, op in operations(document):
+        if "requestBody" not in op:
+            continue
+        schema = resolve(document, op["requestBody"]["content"]["application/json"]["schema"])
+        assert schema.get("additionalProperties") is False, f"{method} {path}"
+        assert op["requestBody"]["required"] is (op["operationId"] != "createThread")
+
+
+def test_create_operations_link_to_what_uses_the_new_id(doc):
+    _, document = doc
+    ids = {op["operationId"] for _, _, _, op in operations(document)}
+    for _, _, _, op in operations(document):
+        if not op["operationId"].startswith("create"):
+            continue
+        links = op["responses"]["200"].get("links") or {}
+        assert links, op["operationId"]
+        for link in links.values():
+            assert link["operationId"] in ids
+
+
+def test_spec_fixes_are_marked(doc):
+    _, document = doc
+    text = yaml.safe_dump(document)
+    assert text.count("x-spec-fix") >= 15
+    schemas = document["components"]["schemas"]
+    for name in ("CreateRunRequest", "CreateThreadAndRunRequest"):
+        assert schemas[name]["required"] == ["assistant_id"]
+
+
+def test_no_published_spec_markers_or_nullable_keyword(doc):
+    version, _ = doc
+    raw = bundled_contract_path(version).read_text(encoding="utf-8")
+    assert not re.search(r"x-oai(Meta|TypeLabel|Expandable)", raw)
+    assert not re.search(r"^\s*nullable:", raw, re.M)
