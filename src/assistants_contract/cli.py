@@ -69,6 +69,41 @@ def lint(paths: tuple[str, ...], output_format: str, api_version: str, no_warnin
     sys.exit(EXIT_VIOLATIONS if summary.errors else EXIT_OK)
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--mode",
+    type=click.Choice(["stateful", "mock"]),
+    default="stateful",
+    show_default=True,
+    help="stateful: a working Assistants API in memory. mock: stateless, any valid request gets 200.",
+)
+@click.option(
+    "--default-version",
+    type=click.Choice(VERSIONS),
+    default="v2",
+    show_default=True,
+    help="Version named in the 400 a request without an OpenAI-Beta header gets.",
+)
+@click.option(
+    "--stream-delay",
+    default=0.0,
+    show_default=True,
+    type=float,
+    help="Seconds between streamed events, to watch them arrive one by one.",
+)
+def serve(host: str, port: int, mode: str, default_version: str, stream_delay: float) -> None:
+    """Run the reference server (both API versions, at /v1/... and at the bare paths)."""
+    import uvicorn
+
+    from .server import create_app
+
+    app = create_app(mode, default_version=default_version, stream_delay=stream_delay)
+    click.echo(f"assistants-contract {mode} server on http://{host}:{port}/v1 (OpenAI-Beta: assistants=v1|v2)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
 def main() -> int:
     try:
         cli.main(standalone_mode=True)

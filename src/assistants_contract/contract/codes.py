@@ -38,7 +38,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "response.content_type": (
         E,
         "The response's content type is not one documented for this status, or an event stream answers a request"
-        " without `\"stream\": true` (or JSON answers one with it).",
+        ' without `"stream": true` (or JSON answers one with it).',
     ),
     "response.header.missing": (E, "A response header the contract requires is absent."),
     "response.body.invalid_json": (E, "The response body does not parse as JSON."),

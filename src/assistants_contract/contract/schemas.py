@@ -236,11 +236,11 @@ class SchemaSet:
 
             def unknown_tag(error: Any, schema_path: list[Any]) -> SchemaError:
                 where = json_pointer(list(error.instance_path) + [prop])
-                said = "no" if tag is None else repr(tag)
+                said = f"missing '{prop}'" if tag is None else f"unknown {prop} {tag!r}"
                 return SchemaError(
                     pointer=where,
                     schema_pointer=self._document_pointer(schema_path[:-1] + ["discriminator"]),
-                    message=f"{said} '{prop}' value; expected one of {known}",
+                    message=f"{said}; expected one of {known}",
                 )
 
             return None, unknown_tag
