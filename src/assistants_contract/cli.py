@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -102,6 +103,80 @@ def serve(host: str, port: int, mode: str, default_version: str, stream_delay: f
     app = create_app(mode, default_version=default_version, stream_delay=stream_delay)
     click.echo(f"assistants-contract {mode} server on http://{host}:{port}/v1 (OpenAI-Beta: assistants=v1|v2)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@cli.command()
+@click.option(
+    "--upstream", default=None, help="Base URL to forward to (reverse mode). Default: start the reference server."
+)
+@click.option("--listen-host", default="127.0.0.1", show_default=True)
+@click.option("--listen-port", default=8080, show_default=True, type=int)
+@click.option(
+    "--mode",
+    type=click.Choice(["reverse", "regular"]),
+    default="reverse",
+    show_default=True,
+    help="reverse: clients point their base URL at the proxy. regular: a forward proxy (HTTPS_PROXY).",
+)
+@click.option(
+    "--record",
+    "record_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write the traffic (redacted) as a vcrpy cassette into this folder.",
+)
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write report.json, report.xml (JUnit) and report.html into this folder at exit.",
+)
+@click.option(
+    "--policy",
+    type=click.Choice(["pass", "warn", "block"]),
+    default="warn",
+    show_default=True,
+    help="warn: log violations; pass: only report them; block: answer contract-breaking requests with 400.",
+)
+@click.option(
+    "--api-version",
+    type=click.Choice(VERSIONS),
+    default="v2",
+    show_default=True,
+    help="Version for requests whose OpenAI-Beta header names none.",
+)
+@click.option("--redact", multiple=True, help="Extra regular expression to redact from recordings (repeatable).")
+def proxy(
+    upstream: str | None,
+    listen_host: str,
+    listen_port: int,
+    mode: str,
+    record_dir: Path | None,
+    report_dir: Path | None,
+    policy: str,
+    api_version: str,
+    redact: tuple[str, ...],
+) -> None:
+    """Put a checking, recording proxy (mitmproxy with the assistants-contract addons) in front of an app."""
+    from .proxy.runner import ProxyConfig, run_proxy
+
+    config = ProxyConfig(
+        upstream=upstream,
+        listen_host=listen_host,
+        listen_port=listen_port,
+        mode=mode,
+        record_dir=record_dir,
+        report_dir=report_dir,
+        policy=policy,
+        api_version=api_version,
+        extra_options={"contract_redact": list(redact)} if redact else {},
+    )
+    try:
+        run_proxy(config, say=click.echo)
+    except ContractError as e:
+        click.echo(f"proxy: {e}", err=True)
+        sys.exit(EXIT_UNUSABLE)
 
 
 def main() -> int:

@@ -1,4 +1,4 @@
-"""Sinks: turn what a run saw into reports (JSON, text; JUnit and HTML come with the proxy)."""
+"""Sinks: turn what a run saw into reports: JSON, text, JUnit XML and a self-contained HTML page."""
 
 from .summary import Finding, OperationCoverage, Summary
 

@@ -8,10 +8,11 @@ from .summary import Summary
 __all__ = ["render"]
 
 
-def render(summary: Summary, *, show_warnings: bool = True) -> str:
+def render(summary: Summary, *, show_warnings: bool = True, findings: bool = True) -> str:
+    """The findings (unless `findings=False`, when they were shown live), then coverage and totals."""
     lines: list[str] = []
     current = object()
-    for f in summary.findings:
+    for f in summary.findings if findings else ():
         if f.violation.severity is Severity.WARNING and not show_warnings:
             continue
         if f.source != current:

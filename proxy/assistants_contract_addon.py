@@ -1,0 +1,13 @@
+"""The assistants-contract addons, for mitmproxy's own tools:
+
+    mitmdump -s proxy/assistants_contract_addon.py --mode reverse:https://api.openai.com \\
+        --set contract_record_dir=cassettes/recorded --set contract_report_dir=reports
+
+Options (all `--set`): contract_version (v1|v2), contract_policy (pass|warn|block), contract_filter,
+contract_record_dir, contract_report_dir, contract_redact. `assistants-contract proxy` runs the same addons
+with friendlier flags and starts the reference server when no upstream is given.
+"""
+
+from assistants_contract.proxy import default_addons
+
+addons = default_addons()

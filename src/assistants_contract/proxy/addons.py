@@ -1,0 +1,384 @@
+"""mitmproxy addons: check every flow against the contract, redact it, record it, report on it, mark it.
+
+One class per concern, in the order `default_addons()` lists them; they share one `FlowVerdict` per flow in
+`flow.metadata`. Options all start with `contract_`; set them with `--set contract_record_dir=...`.
+
+Nothing here may break traffic. A finding is recorded, never raised; an exception inside a hook is caught,
+logged as an internal error, and the flow goes on unchanged. Streamed bodies (`text/event-stream`) pass chunk
+by chunk as they arrive: the checker sees a copy, never holds bytes back.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mitmproxy import ctx, exceptions, flowfilter, http
+
+from .._models import CheckResult, Exchange, Severity, Violation
+from ..contract import VERSIONS, Contract, StreamCheck
+from ..contract.checks import Match
+from ..record.cassette import CassetteFile, interaction
+from ..record.redact import Redactor
+from ..report import Summary, json_report, junit, text
+from ..report import html as html_report
+from ..sources.encoding import IncrementalDecoder
+from ..sources.mitmproxy_flow import request_from_flow, response_from_flow
+
+__all__ = ["ContractCheck", "FlowVerdict", "Mark", "Record", "Redact", "Report", "default_addons"]
+
+log = logging.getLogger("assistants_contract")
+KEY = "assistants_contract"
+POLICIES = ("pass", "warn", "block")
+
+
+@dataclass
+class FlowVerdict:
+    """What the addons know about one flow, kept in `flow.metadata["assistants_contract"]`."""
+
+    match: Match
+    violations: list[Violation] = field(default_factory=list)
+    stream: StreamCheck | None = None
+    decoder: IncrementalDecoder | None = None
+    chunks: list[bytes] = field(default_factory=list)
+    result: CheckResult | None = None
+    exchange: Exchange | None = None  # redacted: the only form sinks may see
+    blocked: bool = False
+
+
+def _guarded(hook: Callable) -> Callable:
+    """Run a hook; if our code fails, log it and let the flow go on untouched."""
+
+    @functools.wraps(hook)
+    def wrapper(self: Any, flow: http.HTTPFlow) -> None:
+        try:
+            hook(self, flow)
+        except Exception:  # noqa: BLE001 - a bug in checking must never drop or alter traffic
+            log.exception(
+                "assistants-contract: internal error in %s for %s; the flow passes unchanged",
+                hook.__qualname__,
+                flow.request.pretty_url,
+            )
+
+    return wrapper
+
+
+def _verdict(flow: http.HTTPFlow) -> FlowVerdict | None:
+    return flow.metadata.get(KEY)
+
+
+class ContractCheck:
+    """Checks both sides of each flow with the core; in `block` policy answers bad requests itself."""
+
+    def __init__(self, contract: Contract | None = None) -> None:
+        self._loaded = contract
+        self.contract: Contract | None = contract
+        self.filter: flowfilter.TFilter | None = None
+
+    def load(self, loader: Any) -> None:
+        log.setLevel(logging.INFO)  # the per-flow line is info; mitmproxy's own loggers keep their levels
+        loader.add_option(
+            "contract_version",
+            str,
+            "v2",
+            "Assistants API version to check a request as when its OpenAI-Beta header names none.",
+            choices=VERSIONS,
+        )
+        loader.add_option(
+            "contract_policy",
+            str,
+            "warn",
+            "pass: check and report silently; warn: also log every violation as it happens; block: also answer a"
+            " request that breaks the contract with a 400 instead of forwarding it.",
+            choices=POLICIES,
+        )
+        loader.add_option(
+            "contract_filter",
+            str | None,
+            None,
+            "mitmproxy filter expression choosing the flows to check (default: all). Example: '~d api.openai.com'.",
+        )
+
+    def configure(self, updated: set[str]) -> None:
+        if "contract_version" in updated:
+            if self._loaded is None:
+                self._loaded = Contract.load(default_version=ctx.options.contract_version)
+            self.contract = Contract(self._loaded.documents.values(), ctx.options.contract_version)
+        if "contract_filter" in updated:
+            expression = ctx.options.contract_filter
+            try:
+                self.filter = flowfilter.parse(expression) if expression else None
+            except ValueError as e:
+                raise exceptions.OptionsError(f"contract_filter: {e}") from e
+
+    def _wanted(self, flow: http.HTTPFlow) -> bool:
+        return self.filter is None or bool(flowfilter.match(self.filter, flow))
+
+    @_guarded
+    def request(self, flow: http.HTTPFlow) -> None:
+        if self.contract is None or not self._wanted(flow):
+            return
+        match = self.contract.match(request_from_flow(flow))
+        verdict = FlowVerdict(match, self.contract.check_request(match))
+        flow.metadata[KEY] = verdict
+        errors = [v for v in verdict.violations if v.severity is Severity.ERROR]
+        if errors and ctx.options.contract_policy == "block":
+            verdict.blocked = True
+            flow.response = http.Response.make(
+                400, json.dumps(_blocked_body(errors)), {"content-type": "application/json"}
+            )
+
+    @_guarded
+    def responseheaders(self, flow: http.HTTPFlow) -> None:
+        verdict = _verdict(flow)
+        response = flow.response
+        if verdict is None or response is None or verdict.blocked:
+            return
+        if response.headers.get("content-type", "").split(";")[0].strip().lower() != "text/event-stream":
+            return
+        verdict.stream = self.contract.stream_check(verdict.match) if self.contract else None
+        verdict.decoder = IncrementalDecoder(response.headers.get("content-encoding"))
+
+        def tee(chunk: bytes) -> bytes:
+            # The chunk goes on unchanged whatever happens here; we only look at a copy.
+            try:
+                if chunk:
+                    decoded = verdict.decoder.feed(chunk) if verdict.decoder else chunk
+                    verdict.chunks.append(decoded)
+                    if verdict.stream is not None and decoded:
+                        verdict.violations.extend(verdict.stream.feed(decoded))
+            except Exception:  # noqa: BLE001
+                log.exception("assistants-contract: internal error while checking a stream chunk")
+            return chunk
+
+        response.stream = tee
+
+    @_guarded
+    def response(self, flow: http.HTTPFlow) -> None:
+        verdict = _verdict(flow)
+        if verdict is None or self.contract is None or flow.response is None:
+            return
+        streamed = verdict.stream is not None
+        body = b"".join(verdict.chunks) if streamed else None
+        response = response_from_flow(flow, body)
+        if streamed:
+            headers_only = type(response)(response.status, response.headers, None)
+            verdict.violations.extend(self.contract.check_response(verdict.match, headers_only))
+            verdict.violations.extend(verdict.stream.finish())
+        elif not verdict.blocked:
+            verdict.violations.extend(self.contract.check_response(verdict.match, response))
+        verdict.result = CheckResult(verdict.match.version, verdict.match.operation_id, verdict.violations)
+        verdict.exchange = Exchange(verdict.match.request, response)
+        _log_flow(flow, verdict)
+
+    @_guarded
+    def error(self, flow: http.HTTPFlow) -> None:
+        verdict = _verdict(flow)
+        if verdict is None or verdict.result is not None:
+            return
+        # No response came back (upstream down, client gone): report what the request was and why it ended.
+        verdict.result = CheckResult(verdict.match.version, verdict.match.operation_id, verdict.violations)
+        verdict.exchange = Exchange(verdict.match.request, None)
+        log.warning(
+            "%s %s [%s] no response: %s",
+            flow.request.method,
+            flow.request.path,
+            verdict.match.operation_id or "-",
+            flow.error,
+        )
+
+
+def _blocked_body(errors: Sequence[Violation]) -> dict[str, Any]:
+    first = errors[0]
+    param = first.pointer.strip("/").replace("/", ".") or None
+    summary = "; ".join(f"{v.code} at {v.pointer or '/'}: {v.message}" for v in errors[:5])
+    return {
+        "error": {
+            "message": f"Blocked by assistants-contract: the request breaks the contract ({summary})",
+            "type": "invalid_request_error",
+            "param": param,
+            "code": "contract_violation",
+        }
+    }
+
+
+def _log_flow(flow: http.HTTPFlow, verdict: FlowVerdict) -> None:
+    result = verdict.result
+    assert result is not None
+    errors = [v for v in result.violations if v.severity is Severity.ERROR]
+    warnings = len(result.violations) - len(errors)
+    state = "blocked" if verdict.blocked else "FAIL" if errors else "ok"
+    status = flow.response.status_code if flow.response else "-"
+    line = f"{flow.request.method} {flow.request.path} [{result.operation_id or '-'}] {status} {state}"
+    if errors or warnings:
+        line += f" ({len(errors)} errors, {warnings} warnings)"
+    log.info(line)
+    if ctx.options.contract_policy != "pass":
+        for v in result.violations:
+            log.warning("  %s %s %s: %s", v.severity.value, v.code, v.pointer or "/", v.message)
+
+
+class Redact:
+    """Makes the redacted copy of each checked exchange: the only form the sinks after it see."""
+
+    def __init__(self) -> None:
+        self.redactor = Redactor()
+
+    def load(self, loader: Any) -> None:
+        loader.add_option(
+            "contract_redact",
+            Sequence[str],
+            [],
+            "Extra regular expressions to replace by REDACTED in recorded bodies and header values (keys, bearer"
+            " tokens, organisation and project ids and cookies are always redacted).",
+        )
+
+    def configure(self, updated: set[str]) -> None:
+        if "contract_redact" in updated:
+            try:
+                self.redactor = Redactor(tuple(ctx.options.contract_redact))
+            except ValueError as e:
+                raise exceptions.OptionsError(str(e)) from e
+
+    @_guarded
+    def response(self, flow: http.HTTPFlow) -> None:
+        verdict = _verdict(flow)
+        if verdict is not None and verdict.exchange is not None:
+            verdict.exchange = self.redactor.exchange(verdict.exchange)
+
+    error = response
+
+
+class Record:
+    """Writes each checked exchange (redacted) to a vcrpy cassette: one cassette per proxy session, named
+    `<timestamp>.yaml` in `contract_record_dir`, rewritten atomically after every flow."""
+
+    def __init__(self) -> None:
+        self.cassette: CassetteFile | None = None
+
+    def load(self, loader: Any) -> None:
+        loader.add_option(
+            "contract_record_dir",
+            str | None,
+            None,
+            "Folder for vcrpy cassettes of the checked traffic (redacted). Unset: nothing is recorded.",
+        )
+        loader.add_option(
+            "contract_record_origin",
+            str | None,
+            None,
+            "Scheme, host and port to write in recorded URLs instead of the upstream's, e.g. https://api.openai.com,"
+            " so a client with its default base URL replays the cassette.",
+        )
+
+    def configure(self, updated: set[str]) -> None:
+        if "contract_record_dir" in updated:
+            self._close()
+            folder = ctx.options.contract_record_dir
+            if folder:
+                path = Path(folder).expanduser()
+                try:
+                    path.mkdir(parents=True, exist_ok=True)
+                except OSError as e:
+                    raise exceptions.OptionsError(f"contract_record_dir {folder!r}: {e.strerror}") from e
+                name = time.strftime("%Y%m%d-%H%M%S") + f"-{int(time.time() * 1000) % 1000:03d}.yaml"
+                self.cassette = CassetteFile(path / name)
+
+    @_guarded
+    def response(self, flow: http.HTTPFlow) -> None:
+        verdict = _verdict(flow)
+        if self.cassette is None or verdict is None or verdict.exchange is None:
+            return
+        if verdict.exchange.response is not None and not verdict.blocked:
+            origin = ctx.options.contract_record_origin
+            self.cassette.add(interaction(verdict.exchange, verdict.result, origin))
+
+    def done(self) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self.cassette is not None:
+            self.cassette.close()
+            if self.cassette.failures:
+                log.error(
+                    "assistants-contract: %d cassette writes failed (%s)", self.cassette.failures, self.cassette.path
+                )
+            self.cassette = None
+
+
+class Report:
+    """Collects verdicts; at exit writes report.json, report.xml (JUnit) and report.html to
+    `contract_report_dir` and prints the coverage summary."""
+
+    def __init__(self, check: ContractCheck) -> None:
+        self._check = check
+        self.summary: Summary | None = None
+
+    def load(self, loader: Any) -> None:
+        loader.add_option(
+            "contract_report_dir",
+            str | None,
+            None,
+            "Folder for report.json, report.xml (JUnit) and report.html, written when the proxy stops.",
+        )
+
+    def _summary(self) -> Summary | None:
+        if self.summary is None and self._check.contract is not None:
+            self.summary = Summary.for_contract(self._check.contract)
+        return self.summary
+
+    @_guarded
+    def response(self, flow: http.HTTPFlow) -> None:
+        verdict = _verdict(flow)
+        summary = self._summary()
+        if summary is not None and verdict is not None and verdict.exchange is not None and verdict.result:
+            summary.add(verdict.exchange, verdict.result)
+
+    error = response
+
+    def done(self) -> None:
+        summary = self._summary()
+        if summary is None:
+            return
+        log.info("\n" + text.render(summary, findings=False))
+        folder = ctx.options.contract_report_dir
+        if folder:
+            write_reports(summary, Path(folder).expanduser())
+
+
+def write_reports(summary: Summary, folder: Path) -> None:
+    from ..record.cassette import write_atomically
+
+    write_atomically(folder / "report.json", json_report.serialize(summary))
+    write_atomically(folder / "report.xml", junit.serialize(summary))
+    write_atomically(folder / "report.html", html_report.serialize(summary))
+
+
+class Mark:
+    """In mitmweb, non-conforming flows get a red mark and their violations as the flow comment."""
+
+    @_guarded
+    def response(self, flow: http.HTTPFlow) -> None:
+        verdict = _verdict(flow)
+        if verdict is None or verdict.result is None or not verdict.result.violations:
+            return
+        if not verdict.result.ok:
+            flow.marked = ":red_circle:"
+        flow.comment = "\n".join(
+            f"{v.severity.value} {v.code} {v.pointer or '/'}: {v.message}" for v in verdict.result.violations
+        )
+
+    error = response
+
+
+def default_addons(contract: Contract | None = None) -> list[Any]:
+    """The product, composed: check, then redact, then the sinks. Order matters: each reads what the one
+    before it left in the flow's metadata."""
+    check = ContractCheck(contract)
+    return [check, Redact(), Record(), Report(check), Mark()]

@@ -1,0 +1,65 @@
+"""One self-contained HTML page: the coverage matrix (operation x status) and every violation with its pointer
+and its exchange. No scripts, no external files: it can be attached to a CI run or mailed."""
+
+from __future__ import annotations
+
+from html import escape
+
+from .._models import Severity
+from .summary import Summary
+
+__all__ = ["serialize"]
+
+_STYLE = """
+body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}
+th{background:#f3f3f3}.seen{background:#d8f5d8}.miss{color:#aaa}.extra{background:#fde2c2}
+.error{color:#b00020;font-weight:600}.warning{color:#8a6d00}code{font-size:12px}
+"""
+
+
+def serialize(summary: Summary) -> str:
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>assistants-contract report</title>",
+        f"<style>{_STYLE}</style></head><body>",
+        "<h1>assistants-contract report</h1>",
+        f"<p>{summary.exchanges} exchanges, <span class='error'>{summary.errors} errors</span>, "
+        f"<span class='warning'>{summary.warnings} warnings</span>.</p>",
+    ]
+    for version, operations in summary.documented.items():
+        seen = summary.coverage.get(version, {})
+        statuses = sorted(
+            {s for op in operations.values() for s in op} | {str(s) for c in seen.values() for s in c.statuses}
+        )
+        covered = sum(1 for op in operations if op in seen)
+        parts.append(
+            f"<h2>{escape(version)}: {covered}/{len(operations)} operations seen</h2><table><tr><th>operation</th>"
+        )
+        parts.extend(f"<th>{escape(s)}</th>" for s in statuses)
+        parts.append("</tr>")
+        for op_id in sorted(operations):
+            parts.append(f"<tr><td>{escape(op_id)}</td>")
+            counts = seen[op_id].statuses if op_id in seen else {}
+            for status in statuses:
+                n = counts.get(int(status), 0) if status.isdigit() else 0
+                documented = status in operations[op_id]
+                css = "seen" if n and documented else "extra" if n else "miss"
+                parts.append(f"<td class='{css}'>{n if n else ('·' if documented else '')}</td>")
+            parts.append("</tr>")
+        parts.append("</table>")
+    parts.append("<h2>Violations</h2>")
+    if not summary.findings:
+        parts.append("<p>None.</p>")
+    for f in summary.findings:
+        v = f.violation
+        css = "error" if v.severity is Severity.ERROR else "warning"
+        where = f"{escape(f.source)}#{f.index}" if f.source else ""
+        status = f.status if f.status is not None else "no response"
+        parts.append(
+            f"<div><p><span class='{css}'>{escape(v.severity.value)} {escape(v.code)}</span> "
+            f"[{escape(v.operation_id or '-')}] at <code>{escape(v.pointer or '/')}</code>: {escape(v.message)}</p>"
+            f"<p><code>{escape(f.method)} {escape(f.url)} → {status}</code>"
+            f" {where}<br><code>{escape(v.schema_location or '')}</code></p></div>"
+        )
+    parts.append("</body></html>\n")
+    return "".join(parts)
