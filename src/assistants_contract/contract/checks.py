@@ -8,6 +8,7 @@ contains. Adding a check is adding a function with the decorator.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,9 @@ from .schemas import SchemaError
 __all__ = ["Match", "REQUEST_CHECKS", "RESPONSE_CHECKS", "violation", "body_violations"]
 
 _UNPARSED = object()
+# Python's int() and float() also take "1_00" and non-ASCII digits; a query string's numbers are plain ASCII.
+_INTEGER = re.compile(r"-?[0-9]+")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 
 
 @dataclass(slots=True)
@@ -108,8 +112,10 @@ def body_violations(
         location = document.location("#" + error.schema_pointer)
         pointer = prefix + error.pointer
         if error.unknown_key:
-            name = pointer.rsplit("/", 1)[-1]
-            if side is Side.REQUEST:
+            name = error.key
+            if name is None:
+                message = f"{pointer or '/'}: a key the contract does not know ({error.message})"
+            elif side is Side.REQUEST:
                 message = (
                     f"unknown argument '{name}' at {pointer or '/'}; the API answers 400"
                     f" Unrecognized request argument supplied: {name}"
@@ -304,9 +310,9 @@ def response_body(match: Match, response: Response) -> Iterator[Violation]:
     media = response.headers.media_type()
     if media == STREAM_MEDIA_TYPE:
         return  # streams are checked event by event (see StreamCheck)
-    key = media_types.get(media or "") or next((k for k in media_types.values() if k), None)
+    key = media_types.get(media or "")
     if key is None:
-        return
+        return  # an undocumented media type is content_type's finding; its body has no schema to meet
     try:
         instance = json.loads(response.body or b"")
     except ValueError as e:
@@ -346,15 +352,13 @@ def _raw_parameter(match: Match, param: Parameter) -> str | list[str] | None:
 
 def _scalar(kind: str | None, raw: str) -> tuple[Any, str | None]:
     if kind == "integer":
-        try:
+        if _INTEGER.fullmatch(raw):
             return int(raw), None
-        except ValueError:
-            return raw, f"'{raw}' is not an integer"
+        return raw, f"'{raw}' is not an integer"
     if kind == "number":
-        try:
+        if _NUMBER.fullmatch(raw):
             return float(raw), None
-        except ValueError:
-            return raw, f"'{raw}' is not a number"
+        return raw, f"'{raw}' is not a number"
     if kind == "boolean":
         if raw in ("true", "false"):
             return raw == "true", None

@@ -96,7 +96,7 @@ class Contract:
             return found
         for check in checks.REQUEST_CHECKS.values():
             found.extend(check(match))
-        return [self._hint_other_version(match, v) for v in found]
+        return self._hints(match, found)
 
     def check_response(self, match: Match, response: Response) -> list[Violation]:
         """Check a response. A `text/event-stream` body that is present is checked event by event too."""
@@ -106,7 +106,7 @@ class Contract:
         for check in checks.RESPONSE_CHECKS.values():
             found.extend(check(match, response))
         if response.body is not None and response.headers.media_type() == STREAM_MEDIA_TYPE:
-            if match.operation.response_media(response.status):
+            if STREAM_MEDIA_TYPE in (match.operation.response_media(response.status) or {}):
                 stream = self.stream_check(match)
                 found.extend(stream.feed(response.body))
                 found.extend(stream.finish())
@@ -155,22 +155,43 @@ class Contract:
         )
         return default
 
-    def _hint_other_version(self, match: Match, found: Violation) -> Violation:
-        """Say so when an unknown request argument belongs to the other version: the v1 -> v2 migration case."""
-        if found.code != "request.body.unknown_property" or found.pointer.count("/") != 1:
+    def _hints(self, match: Match, found: list[Violation]) -> list[Violation]:
+        """Say so when an unknown request argument is one the other version accepts at that very place:
+        the v1 -> v2 migration case (`file_ids` on a v2 message, `tool_resources` on a v1 assistant)."""
+        unknown = [v for v in found if v.code == "request.body.unknown_property"]
+        if not unknown or match.operation is None:
             return found
-        name = found.pointer[1:]
+        try:
+            body = match.json_body()
+        except ValueError:
+            return found
+        hints: dict[str, str] = {}
         for other in self.documents.values():
-            if other is match.document or match.operation_id not in other.operations:
+            operation = other.operations.get(match.operation.operation_id)
+            if other is match.document or operation is None:
                 continue
-            for key in other.operations[match.operation_id].body_schemas.values():
-                node = other.schemas.node(key)
-                if isinstance(node, dict) and name in (node.get("properties") or {}):
-                    hint = (
-                        f"'{name}' is an {other.beta_header} argument; this request said {match.document.beta_header}"
-                    )
-                    return replace(found, message=f"{found.message} ({hint})")
-        return found
+            media = match.request.headers.media_type() or ""
+            key = operation.body_schemas.get(media) or next(iter(operation.body_schemas.values()), None)
+            if key is None:
+                continue
+            rejected = [e.pointer for e in other.schemas.check(key, body, closed=True)]
+            for v in unknown:
+                accepted = not any(v.pointer == p or v.pointer.startswith(p + "/") for p in rejected if p)
+                if accepted:
+                    hints.setdefault(v.pointer, other.beta_header)
+        if not hints:
+            return found
+        told = "said" if not any(v.code.startswith("request.header.") for v in match.violations) else "was checked as"
+        return [
+            replace(
+                v,
+                message=f"{v.message} ('{v.pointer.rsplit('/', 1)[-1]}' is an {hints[v.pointer]} argument;"
+                f" this request {told} {match.document.beta_header})",
+            )
+            if v.pointer in hints and v.code == "request.body.unknown_property"
+            else v
+            for v in found
+        ]
 
 
 class StreamCheck:

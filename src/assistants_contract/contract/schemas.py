@@ -71,6 +71,7 @@ class SchemaError:
     schema_pointer: str
     message: str
     unknown_key: bool = False
+    key: str | None = None  # the unexpected key's name, when the error is exactly that
 
 
 def _close_in_place(schema: Any) -> None:
@@ -195,6 +196,7 @@ class SchemaSet:
                     schema_pointer=schema_pointer,
                     message=f"unknown key '{name}'",
                     unknown_key=True,
+                    key=name,
                 )
             return
         yield SchemaError(pointer, schema_pointer, _shorten(error.message))
@@ -245,6 +247,9 @@ class SchemaSet:
 
             return None, unknown_tag
         fitting = [i for i, b in enumerate(resolved) if _type_fits(b, instance)]
+        if len(fitting) > 1 and isinstance(instance, dict):
+            # Several object branches: the one whose required keys are all present is the one meant.
+            fitting = [i for i in fitting if set(_required_of(resolved[i])) <= instance.keys()]
         if len(fitting) == 1:
             return fitting[0], None
         return None, None
@@ -264,6 +269,10 @@ def _const_of(schema: Any, prop: str) -> Any:
     return None
 
 
+def _required_of(schema: Any) -> list[str]:
+    return schema.get("required", []) if isinstance(schema, dict) else []
+
+
 def _type_fits(schema: Any, instance: Any) -> bool:
     if not isinstance(schema, dict):
         return True
@@ -279,6 +288,8 @@ def _type_fits(schema: Any, instance: Any) -> bool:
 def _as_unknown(error: SchemaError) -> SchemaError:
     if error.unknown_key:
         return error
+    # Valid when open, invalid when closed, yet not an "unexpected key" error: a union whose branches cannot be
+    # told apart. Report it where it is, as an unknown-key finding with the validator's own words.
     return SchemaError(error.pointer, error.schema_pointer, error.message, unknown_key=True)
 
 

@@ -25,6 +25,7 @@ class SSEParser:
         self._data: list[str] = []
         self._id: str | None = None
         self._has_fields = False
+        self._started = False
 
     @property
     def pending(self) -> bool:
@@ -33,6 +34,12 @@ class SSEParser:
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
         self._buffer += chunk
+        if not self._started:
+            if len(self._buffer) < 3 and b"\xef\xbb\xbf".startswith(self._buffer):
+                return []  # could still be the start of a byte order mark
+            self._started = True
+            if self._buffer.startswith(b"\xef\xbb\xbf"):
+                self._buffer = self._buffer[3:]  # the format says to skip one leading BOM
         events: list[SSEEvent] = []
         while True:
             line, found = self._next_line()
