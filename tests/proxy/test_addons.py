@@ -1,0 +1,167 @@
+"""The addons with mitmproxy's own test kit: hooks called directly on test flows, no network."""
+
+import json
+
+import pytest
+import yaml
+from mitmproxy import exceptions, http
+from mitmproxy.test import taddons, tflow, tutils
+
+from assistants_contract.proxy.addons import KEY, ContractCheck, Mark, Record, Redact, Report, default_addons
+
+HEADERS = {"OpenAI-Beta": "assistants=v2", "Authorization": "Bearer sk-live-abcdefghijklmnopqrstuvwx"}
+THREAD = {"id": "thread_abc", "object": "thread", "created_at": 1, "metadata": {}, "tool_resources": {}}
+
+
+def flow(method="POST", path="/v1/threads", body=b"{}", status=200, response=None, headers=None, resp_headers=None):
+    req = tutils.treq(method=method.encode(), path=path.encode(), content=body, host="api.openai.com", port=443)
+    req.scheme = "https"
+    req.headers.clear()
+    for k, v in {**HEADERS, "content-type": "application/json", **(headers or {})}.items():
+        req.headers[k] = v
+    f = tflow.tflow(req=req)
+    if response is not None:
+        f.response = http.Response.make(
+            status, json.dumps(response), {"content-type": "application/json", **(resp_headers or {})}
+        )
+    return f
+
+
+@pytest.fixture(scope="module")
+def contract():
+    from assistants_contract import Contract
+
+    return Contract.load()
+
+
+def run(addons, f):
+    for addon in addons:
+        if hasattr(addon, "request"):
+            addon.request(f)
+    for addon in addons:
+        if hasattr(addon, "response"):
+            addon.response(f)
+
+
+def test_a_conforming_flow_gets_an_ok_verdict(contract):
+    check = ContractCheck(contract)
+    with taddons.context(check):
+        f = flow(response=THREAD)
+        check.request(f)
+        check.response(f)
+        result = f.metadata[KEY].result
+        assert result.operation_id == "createThread" and result.violations == []
+
+
+def test_violations_on_both_sides_are_found_and_the_flow_is_untouched(contract):
+    check, mark = ContractCheck(contract), Mark()
+    with taddons.context(check, mark):
+        f = flow(body=b'{"colour": "red"}', response={**THREAD, "object": "nope"})
+        before = (f.request.content, f.response.content, f.response.status_code)
+        run([check, mark], f)
+        codes = {(v.code, v.pointer) for v in f.metadata[KEY].result.violations}
+        assert codes == {("request.body.unknown_property", "/colour"), ("response.body.schema", "/object")}
+        assert (f.request.content, f.response.content, f.response.status_code) == before
+        assert f.marked and "request.body.unknown_property" in f.comment
+
+
+def test_block_policy_answers_a_bad_request_itself(contract):
+    check = ContractCheck(contract)
+    with taddons.context(check) as tctx:
+        tctx.configure(check, contract_policy="block")
+        f = flow(body=b'{"colour": "red"}')
+        check.request(f)
+        assert f.response is not None and f.response.status_code == 400
+        error = json.loads(f.response.content)["error"]
+        assert error["code"] == "contract_violation" and error["param"] == "colour"
+        good = flow(body=b"{}")
+        check.request(good)
+        assert good.response is None  # a conforming request is forwarded
+
+
+def test_filter_limits_which_flows_are_checked(contract):
+    check = ContractCheck(contract)
+    with taddons.context(check) as tctx:
+        tctx.configure(check, contract_filter="~d example.com")
+        f = flow(response=THREAD)
+        check.request(f)
+        assert KEY not in f.metadata
+        with pytest.raises(exceptions.OptionsError, match="contract_filter"):
+            tctx.configure(check, contract_filter="~bogus(")
+
+
+def test_a_bug_in_checking_never_breaks_the_flow(contract, caplog):
+    check = ContractCheck(contract)
+    with taddons.context(check):
+        f = flow(response=THREAD)
+        check.contract = object()  # a broken state: every call into it raises
+        check.request(f)
+        check.response(f)
+        assert f.response.status_code == 200 and json.loads(f.response.content) == THREAD
+        assert "internal error" in caplog.text
+
+
+def test_streamed_events_pass_through_unchanged_and_are_checked(contract):
+    check = ContractCheck(contract)
+    with taddons.context(check):
+        f = flow(path="/v1/threads/thread_abc/runs", body=b'{"assistant_id": "asst_1", "stream": true}')
+        check.request(f)
+        f.response = http.Response.make(200, b"", {"content-type": "text/event-stream"})
+        check.responseheaders(f)
+        assert callable(f.response.stream)
+        chunks = [b'event: thread.run.created\ndata: {"bad": ', b"true}\n\nevent: done\n", b"data: [DONE]\n\n"]
+        assert [f.response.stream(c) for c in chunks] == chunks
+        f.response.stream(b"")
+        check.response(f)
+        verdict = f.metadata[KEY]
+        assert b"".join(verdict.chunks) == b"".join(chunks)
+        assert {v.code for v in verdict.result.violations} == {"stream.event.schema", "stream.event.unknown_property"}
+        assert verdict.exchange.response.body == b"".join(chunks)
+
+
+def test_redact_then_record_writes_a_cassette_without_secrets(contract, tmp_path):
+    addons = default_addons(contract)
+    with taddons.context(*addons) as tctx:
+        record = next(a for a in addons if isinstance(a, Record))
+        tctx.configure(record, contract_record_dir=str(tmp_path))
+        f = flow(
+            headers={"OpenAI-Organization": "org-secretsecretsecret12", "Cookie": "session=abc"},
+            body=b'{"metadata": {"note": "key sk-live-abcdefghijklmnopqrstuvwx"}}',
+            response=THREAD,
+            resp_headers={"set-cookie": "a=b"},
+        )
+        run(addons, f)
+        record.done()
+    (cassette,) = tmp_path.glob("*.yaml")
+    text = cassette.read_text()
+    for secret in ("sk-live-abcdefghijklmnopqrstuvwx", "org-secretsecretsecret12", "session=abc", "a=b"):
+        assert secret not in text
+    data = yaml.safe_load(text)
+    (interaction,) = data["interactions"]
+    assert data["version"] == 1
+    assert interaction["request"]["headers"]["authorization"] == ["Bearer sk-REDACTED"]
+    assert interaction[KEY]["operation_id"] == "createThread"
+
+
+def test_report_writes_three_formats(contract, tmp_path):
+    addons = default_addons(contract)
+    with taddons.context(*addons) as tctx:
+        report = next(a for a in addons if isinstance(a, Report))
+        tctx.configure(report, contract_report_dir=str(tmp_path))
+        run(addons, flow(response=THREAD))
+        run(addons, flow(body=b'{"x": 1}', response=THREAD))
+        report.done()
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert data["exchanges"] == 2 and data["errors"] == 1
+    assert data["coverage"]["v2"]["operations"]["createThread"]["count"] == 2
+    xml = (tmp_path / "report.xml").read_text()
+    assert 'name="createThread"' in xml and "request.body.unknown_property" in xml
+    html = (tmp_path / "report.html").read_text()
+    assert "<table>" in html and "request.body.unknown_property" in html
+
+
+def test_bad_redaction_pattern_is_an_option_error():
+    redact = Redact()
+    with taddons.context(redact) as tctx:
+        with pytest.raises(exceptions.OptionsError, match="not a valid regular expression"):
+            tctx.configure(redact, contract_redact=["(unclosed"])
