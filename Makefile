@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint bench clean
+.PHONY: install test lint bench proxy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ test: lint
 
 bench: install
 	$(BIN)/python benchmarks/bench_core.py
+
+proxy: install
+	$(BIN)/assistants-contract proxy --record out/cassettes --report out/report
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache
