@@ -24,7 +24,7 @@ test: lint
 	$(BIN)/pytest
 
 bench: install
-	$(BIN)/python benchmarks/bench_core.py
+	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 proxy: install
 	$(BIN)/assistants-contract proxy --record out/cassettes --report out/report
