@@ -360,11 +360,6 @@ def test_event_handler_stream_and_submit_tool_outputs_stream(live_server, v2_cli
     assert "thread.message.incomplete" in raw and raw[-1] == "thread.run.incomplete"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store.Store._advance updates the run to in_progress before it yields thread.run.queued, so the "
-    "streamed queued event's data has status 'in_progress' and started_at set",
-)
 def test_the_streamed_queued_event_carries_a_queued_run(live_server, v2_client):
     out = run_client(
         v2_client,
@@ -643,11 +638,6 @@ def test_unparsable_json_body_is_400(live_server, http):
             id="json-schema",
         ),
     ],
-)
-@pytest.mark.xfail(
-    strict=True,
-    reason="render.Renderer.__call__ passes v2-only values through when it renders a run for v1 (status "
-    "'incomplete', tool_choice 'required', response_format json_schema): the v1 answer breaks the v1 contract",
 )
 def test_a_run_made_through_v2_reads_contract_valid_through_v1(live_server, http, run_body, what):
     assistant = http.post("/assistants", headers=V2, json={"model": "gpt-4o"}).json()["id"]

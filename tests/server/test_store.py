@@ -177,12 +177,6 @@ def test_message_files_keep_attachment_order(fixed):
         fixed.get_message_file(thread["id"], message["id"], FILE_C)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Store keeps one global tie-break key per file id (Store._order, set lazily by setdefault in "
-    "list_message_files): a file id listed before on another message keeps its old key, so this message's files "
-    "come back [B, A] instead of in attachment order",
-)
 def test_message_files_order_does_not_depend_on_other_messages(fixed):
     thread = fixed.create_thread({})
     first = fixed.create_message(thread["id"], {"role": "user", "content": "x", "file_ids": [FILE_B]})
@@ -209,12 +203,6 @@ def test_assistant_files_crud(fixed):
         fixed.create_assistant_file(assistant["id"], FILE_B)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Store.create_assistant (_apply_assistant_fields) gives the file_ids of the create body no tie-break "
-    "key; list_assistant_files assigns one only when it first lists them, after files attached later, so on a "
-    "created_at tie order=asc gives [B, A]",
-)
 def test_assistant_files_given_at_creation_sort_before_later_ones(fixed):
     assistant = _assistant(fixed, file_ids=[FILE_A])
     fixed.create_assistant_file(assistant["id"], FILE_B)
@@ -551,11 +539,6 @@ def test_stream_run_reports_every_step_with_snapshots(fixed):
     assert fixed.stream_run(thread["id"], run["id"]) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Store._advance sets the run to in_progress (and started_at) before it yields thread.run.queued, so "
-    "the streamed queued event carries status 'in_progress'",
-)
 def test_the_queued_event_carries_a_queued_run(fixed):
     assistant = _assistant(fixed)
     thread = _thread_with_message(fixed)

@@ -47,9 +47,22 @@ class Renderer:
             out["tools"] = [self._tool(t) for t in out["tools"] or []]
         if isinstance(out.get("tool_choice"), dict):
             out["tool_choice"] = self._tool(out["tool_choice"])
-        if self.version == "v1" and obj["object"] == "thread.message":
-            out["content"] = [p for p in out["content"] if p.get("type") in _V1_PARTS]
+        if self.version == "v1":
+            self._to_v1(obj["object"], out)
         return out
+
+    @staticmethod
+    def _to_v1(kind: str, out: dict[str, Any]) -> None:
+        """Values only v2 has, for objects made through v2 and read through v1."""
+        if kind == "thread.message":
+            out["content"] = [p for p in out["content"] if p.get("type") in _V1_PARTS]
+        if kind == "thread.run":
+            if out.get("status") == "incomplete":
+                out["status"] = "failed"  # v1 runs cannot be incomplete; ending early is a failure there
+            if out.get("tool_choice") == "required":
+                out["tool_choice"] = "auto"
+            if isinstance(out.get("response_format"), dict) and out["response_format"].get("type") == "json_schema":
+                out["response_format"] = {"type": "json_object"}
 
     def _tool(self, tool: Mapping[str, Any]) -> dict[str, Any]:
         if self.version == "v1" and tool.get("type") == "file_search":

@@ -91,13 +91,16 @@ class Store:
         order: str = "desc",
         after: str | None = None,
         before: str | None = None,
+        tiebreak: dict[str, int] | None = None,
     ) -> dict[str, Any]:
         """One page of `items` sorted by `created_at` (ties in creation order), the way the API pages.
 
         `after` starts just past that id; `before` ends just before it and takes the `limit` items nearest to
-        it. An id that is not in the list gives an empty page, so an SDK paging on it stops.
+        it. An id that is not in the list gives an empty page, so an SDK paging on it stops. `tiebreak` orders
+        items with equal `created_at` (default: creation order).
         """
-        ordered = sorted(items, key=lambda o: (o["created_at"], self._order[o["id"]]), reverse=order == "desc")
+        ties = tiebreak if tiebreak is not None else self._order
+        ordered = sorted(items, key=lambda o: (o["created_at"], ties[o["id"]]), reverse=order == "desc")
         ids = [o["id"] for o in ordered]
         start, end = 0, len(ordered)
         if after is not None:
@@ -193,7 +196,6 @@ class Store:
                 raise BadRequest("An assistant can have at most 20 files attached.", param="file_id")
             assistant["file_ids"].append(file_id)
             assistant["_file_times"][file_id] = self._now()
-            self._order.setdefault(file_id, next(self._seq))
         return self._assistant_file(assistant, file_id)
 
     @_locked
@@ -212,9 +214,10 @@ class Store:
     @_locked
     def list_assistant_files(self, assistant_id: str, **paging: Any) -> dict[str, Any]:
         assistant = self.get_assistant(assistant_id)
-        for file_id in assistant["file_ids"]:
-            self._order.setdefault(file_id, next(self._seq))
-        return self.page((self._assistant_file(assistant, f) for f in assistant["file_ids"]), **paging)
+        files = assistant["file_ids"]  # in attachment order, which breaks ties in created_at
+        return self.page(
+            (self._assistant_file(assistant, f) for f in files), tiebreak={f: i for i, f in enumerate(files)}, **paging
+        )
 
     # --- threads ------------------------------------------------------------------------------------------
 
@@ -334,9 +337,10 @@ class Store:
     @_locked
     def list_message_files(self, thread_id: str, message_id: str, **paging: Any) -> dict[str, Any]:
         message = self.get_message(thread_id, message_id)
-        for file_id in message["file_ids"]:  # files share the message's created_at: keep attachment order
-            self._order.setdefault(file_id, next(self._seq))
-        return self.page((self._message_file(message, f) for f in message["file_ids"]), **paging)
+        files = message["file_ids"]  # they share the message's created_at: attachment order breaks the tie
+        return self.page(
+            (self._message_file(message, f) for f in files), tiebreak={f: i for i, f in enumerate(files)}, **paging
+        )
 
     @staticmethod
     def _message_file(message: dict[str, Any], file_id: str) -> dict[str, Any]:
@@ -515,9 +519,9 @@ class Store:
         if status in ("queued", "in_progress", "requires_action") and run["expires_at"] and now >= run["expires_at"]:
             yield from self._finish(run, "expired", now)
         elif status == "queued":
-            run.update(status="in_progress", started_at=run["started_at"] or now)
-            if run["_tool_outputs"] is None:
+            if run["_tool_outputs"] is None:  # after tool outputs, the submit call reported the queued state
                 yield ("thread.run.queued", run)
+            run.update(status="in_progress", started_at=run["started_at"] or now)
             yield ("thread.run.in_progress", run)
         elif status == "in_progress":
             yield from self._decide(run, now)
