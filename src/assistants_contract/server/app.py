@@ -15,6 +15,7 @@ import asyncio
 import json
 import secrets
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
@@ -86,17 +87,15 @@ def create_app(
     return app
 
 
+@dataclass(frozen=True, slots=True)
 class Call:
     """What an endpoint hands the backend: the operation, its path ids, query, body and version."""
 
-    __slots__ = ("operation_id", "params", "query", "body", "version")
-
-    def __init__(self, operation_id: str, params: dict[str, str], query: dict[str, Any], body: Any, version: str):
-        self.operation_id = operation_id
-        self.params = params
-        self.query = query
-        self.body = body
-        self.version = version
+    operation_id: str
+    params: dict[str, str]
+    query: dict[str, Any]
+    body: Any
+    version: str
 
 
 _ID_PREFIXES = {
