@@ -1,0 +1,295 @@
+"""End-to-end: the reference server on loopback, `mitmdump -s proxy/assistants_contract_addon.py` in reverse mode
+as a real subprocess, the current openai SDK (client venv) driving it, and vcrpy replaying what was recorded."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import string
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import vcr
+import vcr.serializers.yamlserializer
+from canned_server import CannedServer
+from server.support import V2, ClientVenv, VenvError, ensure_client_venv, run_client, serve
+from vcr.serialize import deserialize
+
+from assistants_contract import Contract
+from assistants_contract.server import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+ADDON = ROOT / "proxy" / "assistants_contract_addon.py"
+MITMDUMP = Path(sys.executable).parent / "mitmdump"
+
+pytestmark = pytest.mark.skipif(not MITMDUMP.exists(), reason="mitmdump is not installed next to the interpreter")
+
+
+def _alnum(n: int) -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(n))
+
+
+SECRET_KEY = "sk-live-" + _alnum(32)
+SECRET_ORG = "org-" + _alnum(20)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Mitm:
+    """A mitmdump subprocess in reverse mode in front of `upstream`."""
+
+    def __init__(self, upstream: str, tmp: Path, *, script: bool = True, record: bool = True) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.record_dir = tmp / "record"
+        self.report_dir = tmp / "report"
+        argv = [str(MITMDUMP)]
+        if script:
+            argv += ["-s", str(ADDON)]
+        argv += [
+            "--mode",
+            f"reverse:{upstream}",
+            "--listen-host",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "--set",
+            "connection_strategy=lazy",
+            "--set",
+            f"confdir={tmp / 'mitm'}",
+        ]
+        if script and record:
+            argv += ["--set", f"contract_record_dir={self.record_dir}"]
+            argv += ["--set", f"contract_report_dir={self.report_dir}"]
+        tmp.mkdir(parents=True, exist_ok=True)
+        self.log = open(tmp / "mitmdump.log", "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
+        self._wait()
+
+    def _wait(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"mitmdump exited with {self.proc.returncode}:\n{self.output()}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"mitmdump did not listen on {self.port} within {timeout} s:\n{self.output()}")
+
+    def output(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")[-5000:]
+
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 20.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError(f"mitmdump did not stop on signal {sig}:\n{self.output()}") from None
+        self.log.close()
+        return self.proc.returncode
+
+    def cassettes(self) -> list[Path]:
+        return sorted(self.record_dir.glob("*.yaml")) if self.record_dir.is_dir() else []
+
+    def report(self) -> dict:
+        return json.loads((self.report_dir / "report.json").read_text())
+
+
+@contextlib.contextmanager
+def mitm(upstream: str, tmp: Path, **kwargs) -> Iterator[Mitm]:
+    proxy = Mitm(upstream, tmp, **kwargs)
+    try:
+        yield proxy
+    finally:
+        if proxy.proc.poll() is None:
+            proxy.proc.kill()
+            proxy.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def contract() -> Contract:
+    return Contract.load()
+
+
+@pytest.fixture(scope="module")
+def v2_venv(request: pytest.FixtureRequest) -> ClientVenv:
+    override = os.environ.get("ASSISTANTS_CONTRACT_CLIENT_VENVS")
+    cache = getattr(request.config, "cache", None)
+    root = Path(override) if override else Path(cache.mkdir("client-venvs"))
+    try:
+        return ensure_client_venv(root, "openai-latest", ["openai"])
+    except VenvError as e:
+        pytest.fail(f"could not make the client venv: {e}", pytrace=False)
+
+
+SDK_SCRIPT = f"""
+client = OpenAI(api_key={SECRET_KEY!r}, default_headers={{"OpenAI-Organization": {SECRET_ORG!r}}},
+                max_retries=0, timeout=30)
+from openai import AssistantEventHandler
+
+assistant = client.beta.assistants.create(
+    model="gpt-4o", name="e2e", instructions="use the tool",
+    tools=[{{"type": "function", "function": {{"name": "get_weather", "description": "weather",
+            "parameters": {{"type": "object", "properties": {{"city": {{"type": "string"}}}}}}}}}}],
+)
+thread = client.beta.threads.create()
+client.beta.threads.messages.create(thread.id, role="user", content="weather in Paris?")
+events = []
+with client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id) as stream:
+    for event in stream:
+        events.append(event.event)
+    run = stream.current_run
+status = run.status
+calls = run.required_action.submit_tool_outputs.tool_calls if run.required_action else []
+events2 = []
+with client.beta.threads.runs.submit_tool_outputs_stream(
+    thread_id=thread.id, run_id=run.id,
+    tool_outputs=[{{"tool_call_id": c.id, "output": "sunny"}} for c in calls],
+) as stream:
+    for event in stream:
+        events2.append(event.event)
+    final = stream.current_run
+messages = client.beta.threads.messages.list(thread.id)
+emit({{"status": status, "calls": len(calls), "events": events, "events2": events2,
+      "final": final.status, "messages": len(messages.data)}})
+"""
+
+
+def _scan(folders: list[Path], needles: list[str]) -> list[str]:
+    found = []
+    for folder in folders:
+        for path in folder.rglob("*"):
+            if path.is_file():
+                data = path.read_bytes()
+                found += [f"{path}: {n}" for n in needles if n.encode() in data]
+    return found
+
+
+def test_sdk_through_mitmdump_records_reports_and_replays(
+    contract: Contract, v2_venv: ClientVenv, tmp_path: Path
+) -> None:
+    with serve(create_app("stateful", contract=contract, self_check=True)) as server:
+        with mitm(server.root, tmp_path) as proxy:
+            result = run_client(v2_venv, SDK_SCRIPT, proxy.url + "/v1", timeout=60)
+            assert result["status"] == "requires_action", result
+            assert result["calls"] >= 1
+            assert "thread.run.requires_action" in result["events"]
+            assert result["final"] == "completed", result
+            assert result["events2"][-1] in ("thread.run.completed", "done"), result
+            assert result["messages"] >= 2
+            assert proxy.stop() == 0, proxy.output()
+        assert not server.violations
+
+        report = proxy.report()
+        assert report["exchanges"] > 0
+        errors = [v for v in report["violations"] if v.get("severity") == "error"]
+        assert not errors, errors
+        assert report["errors"] == 0
+        assert (proxy.report_dir / "report.xml").is_file()
+        assert (proxy.report_dir / "report.html").is_file()
+        cassettes = proxy.cassettes()
+        assert len(cassettes) == 1
+
+    # The reference server is gone: vcrpy alone answers now.
+    path = cassettes[0]
+    cassette = deserialize(path.read_text(), vcr.serializers.yamlserializer)
+    requests, recorded = cassette
+    assert len(recorded) == report["exchanges"]
+    streamed = 0
+    with vcr.use_cassette(str(path), record_mode="none", match_on=["method", "path", "query"]):
+        with httpx.Client(timeout=5) as http:
+            for request, response in zip(requests, recorded, strict=True):
+                got = http.request(request.method, request.uri, content=request.body or None)
+                assert got.status_code == response["status"]["code"], request.uri
+                body = response["body"]["string"]
+                body = body.decode() if isinstance(body, bytes) else body
+                assert got.text == body, request.uri
+                streamed += "event: thread.run" in body
+    assert streamed >= 2  # both streamed runs replayed, bodies intact
+
+    leaks = _scan([tmp_path], [SECRET_KEY, SECRET_ORG])
+    assert not leaks, leaks
+
+
+def test_bad_request_and_bad_upstream_show_in_report(contract: Contract, tmp_path: Path) -> None:
+    with serve(create_app("stateful", contract=contract, self_check=True)) as server:
+        with mitm(server.root, tmp_path / "a") as proxy:
+            got = httpx.post(
+                proxy.url + "/v1/assistants", json={"model": "gpt-4o", "colour": "blue"}, headers=V2, timeout=10
+            )
+            assert got.status_code == 400  # the reference server refuses it too; the proxy passes it on
+            assert proxy.stop() == 0
+        server.violations.clear()
+    codes = {(v["code"], v["side"] if "side" in v else None) for v in proxy.report()["violations"]}
+    assert any(code == "request.body.unknown_property" for code, _ in codes), codes
+
+    bad_run = json.dumps({"id": "run_abc", "object": "thread.run", "status": "bogus"}).encode()
+    routes = {("GET", "/v1/threads/thread_abc/runs/run_abc"): (200, {"content-type": "application/json"}, bad_run)}
+    with CannedServer(routes) as canned, mitm(canned.url, tmp_path / "b") as proxy:
+        got = httpx.get(proxy.url + "/v1/threads/thread_abc/runs/run_abc", headers=V2, timeout=10)
+        assert got.status_code == 200
+        assert got.content == bad_run  # checking never alters traffic
+        assert proxy.stop() == 0
+    report = proxy.report()
+    assert any(v["code"] == "response.body.schema" for v in report["violations"]), report["violations"]
+    assert report["errors"] > 0
+
+
+def test_upstream_down_gives_502_and_proxy_survives(tmp_path: Path) -> None:
+    closed = free_port()
+    with mitm(f"http://127.0.0.1:{closed}", tmp_path) as proxy:
+        for _ in range(2):
+            got = httpx.get(proxy.url + "/v1/assistants", headers=V2, timeout=10)
+            assert got.status_code == 502
+            assert proxy.proc.poll() is None, proxy.output()
+        assert proxy.stop() == 0
+
+
+def test_kill_9_mid_recording_leaves_a_loadable_cassette(contract: Contract, tmp_path: Path) -> None:
+    with serve(create_app("stateful", contract=contract)) as server, mitm(server.root, tmp_path) as proxy:
+        done: list[int] = []
+
+        def fire(i: int) -> None:
+            with contextlib.suppress(httpx.HTTPError):
+                if i % 2:
+                    r = httpx.post(proxy.url + "/v1/threads", json={}, headers=V2, timeout=10)
+                else:
+                    r = httpx.get(proxy.url + "/v1/assistants?limit=100", headers=V2, timeout=10)
+                done.append(r.status_code)
+
+        threads = [threading.Thread(target=fire, args=(i,)) for i in range(30)]
+        for t in threads:
+            t.start()
+            time.sleep(0.005)
+        deadline = time.monotonic() + 10
+        while len(done) < 10 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        proxy.proc.send_signal(signal.SIGKILL)
+        proxy.proc.wait()
+        for t in threads:
+            t.join(timeout=15)
+        proxy.log.close()
+    assert len(done) >= 10
+    cassettes = proxy.cassettes()
+    assert len(cassettes) == 1, list(proxy.record_dir.iterdir())
+    requests, responses = deserialize(cassettes[0].read_text(), vcr.serializers.yamlserializer)
+    assert 1 <= len(requests) == len(responses) <= 30
