@@ -1,7 +1,7 @@
 """vcrpy cassettes: the format (pure) and the file (written atomically, off the traffic's path).
 
-The format is vcrpy's own (`version: 1`, `interactions` of request/response), dumped with vcrpy's YAML
-serializer, so `vcr.use_cassette(path, record_mode="none")` and `@pytest.mark.vcr` replay it unchanged. Bodies
+The format is vcrpy's own (`version: 1`, `interactions` of request/response) in plain
+YAML, so `vcr.use_cassette(path, record_mode="none")` and `@pytest.mark.vcr` replay it unchanged. Bodies
 are stored decoded (no `content-encoding`), as vcrpy's `decode_compressed_response=True` would store them, so
 cassettes stay readable. Each interaction may carry the contract's verdict under `assistants_contract`; vcrpy
 reads only `request` and `response` and ignores it.
@@ -14,15 +14,16 @@ import os
 import queue
 import tempfile
 import threading
-from collections.abc import Sequence
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import yaml
+
 from .._models import CheckResult, Exchange
 
-__all__ = ["CassetteFile", "interaction", "serialize", "write_atomically", "VERDICT_KEY"]
+__all__ = ["CassetteFile", "interaction", "serialize_interaction", "write_atomically", "VERDICT_KEY"]
 
 log = logging.getLogger(__name__)
 CASSETTE_FORMAT_VERSION = 1
@@ -89,10 +90,13 @@ def interaction(exchange: Exchange, result: CheckResult | None = None, origin: s
     return record
 
 
-def serialize(interactions: Sequence[dict[str, Any]]) -> str:
-    from vcr.serializers import yamlserializer  # vcrpy's dumper, so the file is exactly what vcrpy writes
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_HEADER = f"version: {CASSETTE_FORMAT_VERSION}\ninteractions:\n"
 
-    return yamlserializer.serialize({"interactions": list(interactions), "version": CASSETTE_FORMAT_VERSION})
+
+def serialize_interaction(record: dict[str, Any]) -> str:
+    """One interaction as a YAML sequence item (`- request: ...`); bytes become `!!binary`, as vcrpy writes."""
+    return yaml.dump([record], Dumper=_DUMPER, default_flow_style=False, allow_unicode=True)
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -112,16 +116,18 @@ def write_atomically(path: Path, text: str) -> None:
 
 class CassetteFile:
     """One cassette that grows as interactions arrive. A background thread does the writing, so the proxy's
-    hooks only enqueue; after every interaction the whole file is rewritten atomically.
+    hooks only enqueue. Each interaction is serialized once; after each batch the file is rewritten from the
+    kept text atomically, so a kill at any moment leaves a complete, loadable cassette.
 
-    A write that fails is logged as an error and retried with the next interaction: a full disk must not
-    stop the traffic the proxy carries, and nothing already written is lost.
+    A write that fails is logged as an error and retried with the next batch: a full disk must not stop the
+    traffic the proxy carries, and nothing already written is lost.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.interactions: list[dict[str, Any]] = []
+        self.count = 0
         self.failures = 0
+        self._parts: list[str] = [_HEADER]
         self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name=f"cassette:{path.name}", daemon=True)
         self._thread.start()
@@ -135,21 +141,20 @@ class CassetteFile:
 
     def _run(self) -> None:
         while True:
-            record = self._queue.get()
-            if record is None:
-                return
-            self.interactions.append(record)
+            batch = [self._queue.get()]
             while not self._queue.empty():  # write once for everything that arrived meanwhile
-                more = self._queue.get()
-                if more is None:
-                    self._write()
-                    return
-                self.interactions.append(more)
-            self._write()
+                batch.append(self._queue.get())
+            records = [r for r in batch if r is not None]
+            if records:
+                self._parts.extend(serialize_interaction(r) for r in records)
+                self.count += len(records)
+                self._write()
+            if None in batch:
+                return
 
     def _write(self) -> None:
         try:
-            write_atomically(self.path, serialize(self.interactions))
+            write_atomically(self.path, "".join(self._parts))
         except Exception as e:  # noqa: BLE001 - any failure here must be reported, not raised into the proxy
             self.failures += 1
             log.error("could not write cassette %s: %s", self.path, e)
