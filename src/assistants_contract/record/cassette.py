@@ -14,6 +14,7 @@ import os
 import queue
 import tempfile
 import threading
+import time
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -116,12 +117,15 @@ def write_atomically(path: Path, text: str) -> None:
 
 class CassetteFile:
     """One cassette that grows as interactions arrive. A background thread does the writing, so the proxy's
-    hooks only enqueue. Each interaction is serialized once; after each batch the file is rewritten from the
-    kept text atomically, so a kill at any moment leaves a complete, loadable cassette.
+    hooks only enqueue. Each interaction is serialized once; at most every quarter second the file is rewritten
+    from the kept text atomically, so a kill at any moment leaves a complete, loadable cassette (missing at most
+    the last quarter second of traffic).
 
     A write that fails is logged as an error and retried with the next batch: a full disk must not stop the
     traffic the proxy carries, and nothing already written is lost.
     """
+
+    BATCH_SECONDS = 0.25
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -142,8 +146,14 @@ class CassetteFile:
     def _run(self) -> None:
         while True:
             batch = [self._queue.get()]
-            while not self._queue.empty():  # write once for everything that arrived meanwhile
-                batch.append(self._queue.get())
+            # Gather what arrives in the next moment too: each write copies the whole file, so writing per flow
+            # would cost time proportional to the session's length on every request.
+            deadline = time.monotonic() + self.BATCH_SECONDS
+            while None not in batch and (left := deadline - time.monotonic()) > 0:
+                try:
+                    batch.append(self._queue.get(timeout=left))
+                except queue.Empty:
+                    break
             records = [r for r in batch if r is not None]
             if records:
                 self._parts.extend(serialize_interaction(r) for r in records)
