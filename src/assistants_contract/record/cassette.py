@@ -117,9 +117,9 @@ def write_atomically(path: Path, text: str) -> None:
 
 class CassetteFile:
     """One cassette that grows as interactions arrive. A background thread does the writing, so the proxy's
-    hooks only enqueue. Each interaction is serialized once; at most every quarter second the file is rewritten
-    from the kept text atomically, so a kill at any moment leaves a complete, loadable cassette (missing at most
-    the last quarter second of traffic).
+    hooks only enqueue. Each interaction is serialized once; the file is rewritten from the kept text atomically,
+    at once after a quiet spell and at most every quarter second under load, so a kill at any moment leaves a
+    complete, loadable cassette (missing at most the last quarter second of traffic).
 
     A write that fails is logged as an error and retried with the next batch: a full disk must not stop the
     traffic the proxy carries, and nothing already written is lost.
@@ -132,6 +132,7 @@ class CassetteFile:
         self.count = 0
         self.failures = 0
         self._parts: list[str] = [_HEADER]
+        self._last_write = 0.0
         self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name=f"cassette:{path.name}", daemon=True)
         self._thread.start()
@@ -148,7 +149,7 @@ class CassetteFile:
             batch = [self._queue.get()]
             # Gather what arrives in the next moment too: each write copies the whole file, so writing per flow
             # would cost time proportional to the session's length on every request.
-            deadline = time.monotonic() + self.BATCH_SECONDS
+            deadline = self._last_write + self.BATCH_SECONDS  # in the past after a quiet spell: write at once
             while None not in batch and (left := deadline - time.monotonic()) > 0:
                 try:
                     batch.append(self._queue.get(timeout=left))
@@ -159,6 +160,7 @@ class CassetteFile:
                 self._parts.extend(serialize_interaction(r) for r in records)
                 self.count += len(records)
                 self._write()
+                self._last_write = time.monotonic()
             if None in batch:
                 return
 
