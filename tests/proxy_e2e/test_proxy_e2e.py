@@ -92,7 +92,8 @@ class Mitm:
         raise RuntimeError(f"mitmdump did not listen on {self.port} within {timeout} s:\n{self.output()}")
 
     def output(self) -> str:
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return Path(self.log.name).read_text(errors="replace")[-5000:]
 
     def stop(self, sig: int = signal.SIGINT, timeout: float = 20.0) -> int:
@@ -295,3 +296,73 @@ def test_kill_9_mid_recording_leaves_a_loadable_cassette(contract: Contract, tmp
     assert len(cassettes) == 1, list(proxy.record_dir.iterdir())
     requests, responses = deserialize(cassettes[0].read_text(), vcr.serializers.yamlserializer)
     assert 1 <= len(requests) == len(responses) <= 30
+
+
+def _robustness_routes() -> dict:
+    import gzip
+    import zlib
+
+    import brotli
+    import zstandard
+
+    run = json.dumps({"id": "run_x", "object": "thread.run"}).encode()
+    json_type = {"content-type": "application/json"}
+    sse = {"content-type": "text/event-stream"}
+    return {
+        ("GET", "/v1/threads/thread_a/runs/run_a"): (200, json_type, b"{not json"),
+        ("GET", "/v1/threads/thread_b/runs/run_b"): (200, {"content-type": "text/plain"}, run),
+        ("GET", "/v1/threads/thread_c/runs/run_c"): (
+            200,
+            {**json_type, "content-encoding": "gzip"},
+            gzip.compress(run),
+        ),
+        ("GET", "/v1/threads/thread_d/runs/run_d"): (
+            200,
+            {**json_type, "content-encoding": "br"},
+            brotli.compress(run),
+        ),
+        ("GET", "/v1/threads/thread_e/runs/run_e"): (
+            200,
+            {**json_type, "content-encoding": "deflate"},
+            zlib.compress(run),
+        ),
+        ("GET", "/v1/threads/thread_f/runs/run_f"): (
+            200,
+            {**json_type, "content-encoding": "zstd"},
+            zstandard.ZstdCompressor().compress(run),
+        ),
+        ("GET", "/v1/threads/thread_g/runs/run_g"): (200, json_type, b""),
+        ("GET", "/v1/threads/thread_h/runs/run_h"): (200, {"content-type": "text/plain"}, b"\xff\xfe not utf-8 \xc3"),
+        ("GET", "/v1/threads/thread_i/runs/run_i"): (200, json_type, b'{"pad": "' + b"x" * 20_000_000 + b'"}'),
+        ("POST", "/v1/threads/thread_j/runs"): (200, sse, b'event: thread.run.created\ndata: {"id": "ru'),
+        ("POST", "/v1/threads/thread_k/runs"): (200, sse, b"event: thread.run.created\ndata: {nope}\n\n"),
+        ("GET", "/v1/nowhere"): (404, json_type, b'{"error": "nothing here"}'),
+    }
+
+
+def test_odd_traffic_passes_through_byte_identical_and_is_reported(tmp_path: Path) -> None:
+    routes = _robustness_routes()
+    with CannedServer(routes) as canned, mitm(canned.url, tmp_path) as proxy:
+        with httpx.Client(base_url=proxy.url, headers=V2, timeout=30) as client:
+            for (method, path), (status, _, body) in routes.items():
+                content = b'{"assistant_id": "asst_1", "stream": true}' if method == "POST" else None
+                with client.stream(method, path, content=content) as got:
+                    raw = b"".join(got.iter_raw())
+                assert (got.status_code, raw) == (status, body), path
+                assert proxy.proc.poll() is None, proxy.output()
+            bad = client.post("/v1/assistants", content=b"{broken", headers={"content-type": "application/json"})
+            assert bad.status_code == 404  # the canned upstream knows no such route; the proxy forwarded it
+        assert proxy.stop() == 0
+    assert "internal error" not in Path(proxy.log.name).read_text(errors="replace")
+    report = proxy.report()
+    assert report["exchanges"] == len(routes) + 1
+    found = {(v["code"], v["operation_id"]) for v in report["violations"]}
+    for expected in [
+        ("response.body.invalid_json", "getRun"),
+        ("response.content_type", "getRun"),
+        ("stream.incomplete", "createRun"),
+        ("stream.event.invalid_json", "createRun"),
+        ("path.undocumented", None),
+        ("request.body.invalid_json", "createAssistant"),
+    ]:
+        assert expected in found, (expected, found)
