@@ -305,3 +305,17 @@ def _tail(text: str | bytes | None, lines: int = 60) -> str:
     if isinstance(text, bytes):
         text = text.decode(errors="replace")
     return "\n".join((text or "").splitlines()[-lines:])
+
+
+# Test data the server tests share.
+FILE_A = "file-" + "a" * 24
+FILE_B = "file-" + "b" * 24
+FILE_C = "file-" + "c" * 24
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather in a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}

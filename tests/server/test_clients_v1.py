@@ -8,19 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from .support import run_client
-
-FILE_A = "file-" + "a" * 24
-FILE_B = "file-" + "b" * 24
-FILE_C = "file-" + "c" * 24
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Weather in a city",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
+from .support import FILE_A, FILE_B, FILE_C, WEATHER_TOOL, run_client
 
 _ran: set[str] = set()
 

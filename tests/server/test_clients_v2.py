@@ -10,17 +10,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from .support import API_KEY, V1, V2, run_client
+from .support import API_KEY, FILE_A, FILE_B, V1, V2, WEATHER_TOOL, run_client
 
-FILE_A = "file-" + "A" * 24
-FILE_B = "file-" + "B" * 24
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
 TIME_TOOL = {
     "type": "function",
     "function": {

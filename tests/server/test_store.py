@@ -9,17 +9,9 @@ import pytest
 from assistants_contract.server import Store
 from assistants_contract.server.errors import BadRequest, NotFound
 
+from .support import FILE_A, FILE_B, FILE_C, WEATHER_TOOL
+
 T0 = 1_700_000_000
-FILE_A = "file-" + "a" * 24
-FILE_B = "file-" + "b" * 24
-FILE_C = "file-" + "c" * 24
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
 
 
 class Clock:
@@ -312,7 +304,7 @@ def test_list_runs_advances_runs_too(fixed):
 
 
 def test_function_tools_require_action_then_complete(fixed):
-    assistant = _assistant(fixed, tools=[WEATHER])
+    assistant = _assistant(fixed, tools=[WEATHER_TOOL])
     thread = _thread_with_message(fixed, "weather?")
     run = fixed.create_run(thread["id"], {"assistant_id": assistant["id"]}, "v2")
     assert _drive(fixed, run, until=("requires_action",)) == ["queued", "in_progress", "requires_action"]
@@ -357,7 +349,7 @@ def test_function_tools_require_action_then_complete(fixed):
     ],
 )
 def test_markers_pick_the_ending(fixed, instructions, version, expected):
-    assistant = _assistant(fixed, tools=[WEATHER])
+    assistant = _assistant(fixed, tools=[WEATHER_TOOL])
     thread = _thread_with_message(fixed, "one two three four")
     run = fixed.create_run(thread["id"], {"assistant_id": assistant["id"], "instructions": instructions}, version)
     assert _drive(fixed, run) == ["queued", "in_progress", expected]
@@ -389,7 +381,7 @@ def test_markers_work_in_additional_instructions_and_on_the_assistant(fixed):
 
 def test_tool_choice_and_parallel_tool_calls(fixed):
     other = {"type": "function", "function": {"name": "other"}}
-    assistant = _assistant(fixed, tools=[WEATHER, other])
+    assistant = _assistant(fixed, tools=[WEATHER_TOOL, other])
     thread = _thread_with_message(fixed)
 
     def calls(**body):
@@ -409,7 +401,7 @@ def test_tool_choice_and_parallel_tool_calls(fixed):
 
 
 def test_cancel(fixed):
-    assistant = _assistant(fixed, tools=[WEATHER])
+    assistant = _assistant(fixed, tools=[WEATHER_TOOL])
     thread = _thread_with_message(fixed)
     run = fixed.create_run(thread["id"], {"assistant_id": assistant["id"]}, "v2")
     assert fixed.cancel_run(thread["id"], run["id"])["status"] == "cancelling"
@@ -438,7 +430,7 @@ def test_cancel(fixed):
 
 
 def test_a_run_waiting_for_tool_outputs_expires_when_the_clock_passes_expires_at(store, clock):
-    assistant = _assistant(store, tools=[WEATHER])
+    assistant = _assistant(store, tools=[WEATHER_TOOL])
     thread = _thread_with_message(store)
     run = store.create_run(thread["id"], {"assistant_id": assistant["id"]}, "v2")
     _drive(store, run, until=("requires_action",))
@@ -478,7 +470,7 @@ def test_a_finished_run_does_not_expire(store, clock):
 
 
 def test_the_thread_is_locked_while_a_run_is_active(fixed):
-    assistant = _assistant(fixed, tools=[WEATHER])
+    assistant = _assistant(fixed, tools=[WEATHER_TOOL])
     thread = _thread_with_message(fixed)
     other = fixed.create_thread({})
     run = fixed.create_run(thread["id"], {"assistant_id": assistant["id"]}, "v2")

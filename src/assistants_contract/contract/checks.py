@@ -103,9 +103,11 @@ def violation(
 
 
 def body_violations(
-    match: Match, side: Side, key: str, instance: Any, *, schema_code: str, unknown_code: str, prefix: str = ""
+    match: Match, side: Side, key: str, instance: Any, *, area: str, prefix: str = ""
 ) -> Iterator[Violation]:
-    """Turn schema errors of `instance` against `key` into violations (requests closed, responses open)."""
+    """Turn schema errors of `instance` against `key` into violations (requests closed, responses open).
+    `area` names the codes: `request.body`, `response.body` or `stream.event` + `.schema` / `.unknown_property`."""
+    schema_code, unknown_code = f"{area}.schema", f"{area}.unknown_property"
     document = match.document
     errors: list[SchemaError] = document.schemas.check(key, instance, closed=side is Side.REQUEST)
     for error in errors:
@@ -223,19 +225,7 @@ def request_body(match: Match) -> Iterator[Violation]:
             "/content-type",
         )
         key = next(iter(operation.body_schemas.values()))
-    try:
-        instance = match.json_body()
-    except ValueError as e:
-        yield violation("request.body.invalid_json", f"request body is not JSON: {e}", Side.REQUEST, match)
-        return
-    yield from body_violations(
-        match,
-        Side.REQUEST,
-        key,
-        instance,
-        schema_code="request.body.schema",
-        unknown_code="request.body.unknown_property",
-    )
+    yield from _json_body_violations(match, Side.REQUEST, key, match.json_body)
 
 
 # --- response checks -----------------------------------------------------------------------------------------
@@ -313,22 +303,20 @@ def response_body(match: Match, response: Response) -> Iterator[Violation]:
     key = media_types.get(media or "")
     if key is None:
         return  # an undocumented media type is content_type's finding; its body has no schema to meet
-    try:
-        instance = json.loads(response.body or b"")
-    except ValueError as e:
-        yield violation("response.body.invalid_json", f"response body is not JSON: {e}", Side.RESPONSE, match)
-        return
-    yield from body_violations(
-        match,
-        Side.RESPONSE,
-        key,
-        instance,
-        schema_code="response.body.schema",
-        unknown_code="response.body.unknown_property",
-    )
+    yield from _json_body_violations(match, Side.RESPONSE, key, lambda: json.loads(response.body or b""))
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
+
+
+def _json_body_violations(match: Match, side: Side, key: str, parse: Callable[[], Any]) -> Iterator[Violation]:
+    area = f"{side.value}.body"
+    try:
+        instance = parse()
+    except ValueError as e:
+        yield violation(f"{area}.invalid_json", f"{side.value} body is not JSON: {e}", side, match)
+        return
+    yield from body_violations(match, side, key, instance, area=area)
 
 
 def _asked_for_stream(match: Match) -> bool:

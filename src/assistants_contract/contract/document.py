@@ -52,10 +52,6 @@ class Operation:
     responses: Mapping[str, Mapping[str, str | None]]  # status ("200", "4XX", "default") -> media type -> key
     response_headers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # status -> required names
 
-    @property
-    def streams(self) -> bool:
-        return any(STREAM_MEDIA_TYPE in media for media in self.responses.values())
-
     def documented_statuses(self) -> tuple[str, ...]:
         return tuple(self.responses)
 

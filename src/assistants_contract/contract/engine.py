@@ -293,8 +293,7 @@ class StreamCheck:
                 Side.RESPONSE,
                 key,
                 instance,
-                schema_code="stream.event.schema",
-                unknown_code="stream.event.unknown_property",
+                area="stream.event",
                 prefix=prefix,
             )
         )

@@ -143,9 +143,6 @@ class SchemaSet:
             compiled[key] = validator
         return compiled
 
-    def __contains__(self, key: str) -> bool:
-        return key in self._open_by_key
-
     def node(self, key: str) -> Any:
         """The schema registered under `key`, with a top-level `$ref` followed."""
         return self._resolve_refs(self._root["$defs"][self._names[key]])

@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from mitmproxy import ctx, exceptions, flowfilter, http
 from .._models import CheckResult, Exchange, Severity, Violation
 from ..contract import VERSIONS, Contract, StreamCheck
 from ..contract.checks import Match
-from ..record.cassette import CassetteFile, interaction
+from ..record.cassette import CassetteFile, interaction, write_atomically
 from ..record.redact import Redactor
 from ..report import Summary, json_report, junit, text
 from ..report import html as html_report
@@ -168,7 +168,7 @@ class ContractCheck:
         body = b"".join(verdict.chunks) if streamed else None
         response = response_from_flow(flow, body)
         if streamed:
-            headers_only = type(response)(response.status, response.headers, None)
+            headers_only = replace(response, body=None)
             verdict.violations.extend(self.contract.check_response(verdict.match, headers_only))
             verdict.violations.extend(verdict.stream.finish())
         elif not verdict.blocked:
@@ -353,8 +353,6 @@ class Report:
 
 
 def write_reports(summary: Summary, folder: Path) -> None:
-    from ..record.cassette import write_atomically
-
     write_atomically(folder / "report.json", json_report.serialize(summary))
     write_atomically(folder / "report.xml", junit.serialize(summary))
     write_atomically(folder / "report.html", html_report.serialize(summary))
