@@ -5,16 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import secrets
 import signal
-import socket
-import string
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -22,124 +15,15 @@ import pytest
 import vcr
 import vcr.serializers.yamlserializer
 from canned_server import CannedServer
-from server.support import V2, ClientVenv, VenvError, ensure_client_venv, run_client, serve
+from server.support import V2, ClientVenv, run_client, serve
 from vcr.serialize import deserialize
 
 from assistants_contract import Contract
 from assistants_contract.server import create_app
 
-ROOT = Path(__file__).resolve().parents[2]
-ADDON = ROOT / "proxy" / "assistants_contract_addon.py"
-MITMDUMP = Path(sys.executable).parent / "mitmdump"
+from .support import MITMDUMP, SECRET_KEY, SECRET_ORG, free_port, mitm, scan_for_secrets
 
 pytestmark = pytest.mark.skipif(not MITMDUMP.exists(), reason="mitmdump is not installed next to the interpreter")
-
-
-def _alnum(n: int) -> str:
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(n))
-
-
-SECRET_KEY = "sk-live-" + _alnum(32)
-SECRET_ORG = "org-" + _alnum(20)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Mitm:
-    """A mitmdump subprocess in reverse mode in front of `upstream`."""
-
-    def __init__(self, upstream: str, tmp: Path, *, script: bool = True, record: bool = True) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.record_dir = tmp / "record"
-        self.report_dir = tmp / "report"
-        argv = [str(MITMDUMP)]
-        if script:
-            argv += ["-s", str(ADDON)]
-        argv += [
-            "--mode",
-            f"reverse:{upstream}",
-            "--listen-host",
-            "127.0.0.1",
-            "-p",
-            str(self.port),
-            "--set",
-            "connection_strategy=lazy",
-            "--set",
-            f"confdir={tmp / 'mitm'}",
-        ]
-        if script and record:
-            argv += ["--set", f"contract_record_dir={self.record_dir}"]
-            argv += ["--set", f"contract_report_dir={self.report_dir}"]
-        tmp.mkdir(parents=True, exist_ok=True)
-        self.log = open(tmp / "mitmdump.log", "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
-        self._wait()
-
-    def _wait(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"mitmdump exited with {self.proc.returncode}:\n{self.output()}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                return
-            time.sleep(0.05)
-        raise RuntimeError(f"mitmdump did not listen on {self.port} within {timeout} s:\n{self.output()}")
-
-    def output(self) -> str:
-        if not self.log.closed:
-            self.log.flush()
-        return Path(self.log.name).read_text(errors="replace")[-5000:]
-
-    def stop(self, sig: int = signal.SIGINT, timeout: float = 20.0) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise AssertionError(f"mitmdump did not stop on signal {sig}:\n{self.output()}") from None
-        self.log.close()
-        return self.proc.returncode
-
-    def cassettes(self) -> list[Path]:
-        return sorted(self.record_dir.glob("*.yaml")) if self.record_dir.is_dir() else []
-
-    def report(self) -> dict:
-        return json.loads((self.report_dir / "report.json").read_text())
-
-
-@contextlib.contextmanager
-def mitm(upstream: str, tmp: Path, **kwargs) -> Iterator[Mitm]:
-    proxy = Mitm(upstream, tmp, **kwargs)
-    try:
-        yield proxy
-    finally:
-        if proxy.proc.poll() is None:
-            proxy.proc.kill()
-            proxy.proc.wait()
-
-
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    return Contract.load()
-
-
-@pytest.fixture(scope="module")
-def v2_venv(request: pytest.FixtureRequest) -> ClientVenv:
-    override = os.environ.get("ASSISTANTS_CONTRACT_CLIENT_VENVS")
-    cache = getattr(request.config, "cache", None)
-    root = Path(override) if override else Path(cache.mkdir("client-venvs"))
-    try:
-        return ensure_client_venv(root, "openai-latest", ["openai"])
-    except VenvError as e:
-        pytest.fail(f"could not make the client venv: {e}", pytrace=False)
 
 
 SDK_SCRIPT = f"""
@@ -175,22 +59,12 @@ emit({{"status": status, "calls": len(calls), "events": events, "events2": event
 """
 
 
-def _scan(folders: list[Path], needles: list[str]) -> list[str]:
-    found = []
-    for folder in folders:
-        for path in folder.rglob("*"):
-            if path.is_file():
-                data = path.read_bytes()
-                found += [f"{path}: {n}" for n in needles if n.encode() in data]
-    return found
-
-
 def test_sdk_through_mitmdump_records_reports_and_replays(
-    contract: Contract, v2_venv: ClientVenv, tmp_path: Path
+    contract: Contract, v2_client: ClientVenv, tmp_path: Path
 ) -> None:
     with serve(create_app("stateful", contract=contract, self_check=True)) as server:
         with mitm(server.root, tmp_path) as proxy:
-            result = run_client(v2_venv, SDK_SCRIPT, proxy.url + "/v1", timeout=60)
+            result = run_client(v2_client, SDK_SCRIPT, proxy.url + "/v1", timeout=60)
             assert result["status"] == "requires_action", result
             assert result["calls"] >= 1
             assert "thread.run.requires_action" in result["events"]
@@ -227,7 +101,7 @@ def test_sdk_through_mitmdump_records_reports_and_replays(
                 streamed += "event: thread.run" in body
     assert streamed >= 2  # both streamed runs replayed, bodies intact
 
-    leaks = _scan([tmp_path], [SECRET_KEY, SECRET_ORG])
+    leaks = scan_for_secrets([tmp_path], [SECRET_KEY, SECRET_ORG])
     assert not leaks, leaks
 
 
