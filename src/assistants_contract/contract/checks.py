@@ -7,7 +7,6 @@ contains. Adding a check is adding a function with the decorator.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .._models import Request, Response, Side, Violation
+from ._json import loads
 from .codes import CODES
 from .document import STREAM_MEDIA_TYPE, ContractDocument, Operation, Parameter
 from .schemas import SchemaError
@@ -59,7 +59,7 @@ class Match:
     def json_body(self) -> Any:
         """The request body parsed as JSON; raises ValueError if it is not JSON."""
         if self._body is _UNPARSED:
-            self._body = json.loads(self.request.body or b"")
+            self._body = loads(self.request.body or b"")
         return self._body
 
 
@@ -303,7 +303,7 @@ def response_body(match: Match, response: Response) -> Iterator[Violation]:
     key = media_types.get(media or "")
     if key is None:
         return  # an undocumented media type is content_type's finding; its body has no schema to meet
-    yield from _json_body_violations(match, Side.RESPONSE, key, lambda: json.loads(response.body or b""))
+    yield from _json_body_violations(match, Side.RESPONSE, key, lambda: loads(response.body or b""))
 
 
 # --- helpers -------------------------------------------------------------------------------------------------

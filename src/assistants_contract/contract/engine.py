@@ -15,7 +15,6 @@ Nothing here does I/O after loading, reads a clock or global options, or raises 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 from .._exceptions import ContractError
 from .._models import CheckResult, Exchange, Request, Response, Side, Violation
 from . import checks
+from ._json import loads
 from .checks import Match, body_violations, violation
 from .document import STREAM_MEDIA_TYPE, ContractDocument, bundled_contract_path
 from .sse import SSEEvent, SSEParser
@@ -276,7 +276,7 @@ class StreamCheck:
             instance = event.data
         else:
             try:
-                instance = json.loads(event.data)
+                instance = loads(event.data)
             except ValueError as e:
                 return [
                     violation(
