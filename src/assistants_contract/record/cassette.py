@@ -5,13 +5,22 @@ YAML, so `vcr.use_cassette(path, record_mode="none")` and `@pytest.mark.vcr` rep
 are stored decoded (no `content-encoding`), as vcrpy's `decode_compressed_response=True` would store them, so
 cassettes stay readable. Each interaction may carry the contract's verdict under `assistants_contract`; vcrpy
 reads only `request` and `response` and ignores it.
+
+The YAML is written by `serialize_interaction` rather than `yaml.dump`: the data is always the same few shapes
+(mappings, lists, strings, bytes, numbers, null), and PyYAML's representer spends about 2 ms on a 48 KB body,
+in the proxy's process, where every millisecond is taken from the traffic. Strings are YAML double-quoted
+scalars, which is JSON string syntax plus a few more escapes; any YAML loader reads them back exactly.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import os
 import queue
+import re
+import shutil
 import tempfile
 import threading
 import time
@@ -19,8 +28,6 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
-
-import yaml
 
 from .._models import CheckResult, Exchange
 
@@ -91,13 +98,72 @@ def interaction(exchange: Exchange, result: CheckResult | None = None, origin: s
     return record
 
 
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_HEADER = f"version: {CASSETTE_FORMAT_VERSION}\ninteractions:\n"
+_HEADER = f"version: {CASSETTE_FORMAT_VERSION}\ninteractions:\n".encode()
+_PLAIN_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
+_YAML_WORDS = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}  # YAML 1.1 reads these as bool/null
+# What JSON leaves as it is but YAML may not: C1 controls and U+FFFE/U+FFFF are refused by YAML readers, and
+# NEL, LS and PS are line breaks that a double-quoted scalar folds into spaces.
+_NOT_FOR_YAML = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def serialize_interaction(record: dict[str, Any]) -> str:
-    """One interaction as a YAML sequence item (`- request: ...`); bytes become `!!binary`, as vcrpy writes."""
-    return yaml.dump([record], Dumper=_DUMPER, default_flow_style=False, allow_unicode=True)
+def _quoted(text: str) -> str:
+    if _SURROGATE.search(text):
+        # Only a header mitmproxy could not decode carries these; libyaml refuses them even escaped.
+        text = _SURROGATE.sub("\ufffd", text)
+    out = json.dumps(text, ensure_ascii=False)
+    if _NOT_FOR_YAML.search(out):
+        out = _NOT_FOR_YAML.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
+    return out
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return _quoted(value)
+    if isinstance(value, bytes):
+        return '!!binary "' + base64.b64encode(value).decode("ascii") + '"'  # as vcrpy stores a binary body
+    if isinstance(value, dict | list) and not value:
+        return "{}" if isinstance(value, dict) else "[]"
+    raise TypeError(f"a cassette holds no {type(value).__name__} values")
+
+
+def _key(key: str) -> str:
+    return key if _PLAIN_KEY.fullmatch(key) and key.lower() not in _YAML_WORDS else _quoted(key)
+
+
+def _block(value: dict[str, Any] | list[Any], indent: int, out: list[str]) -> None:
+    """The lines of a non-empty mapping or list in YAML block style, `indent` spaces in."""
+    pad = " " * indent
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, dict | list) and item:
+                out.append(f"{pad}{_key(key)}:")
+                _block(item, indent + 2, out)
+            else:
+                out.append(f"{pad}{_key(key)}: {_scalar(item)}")
+        return
+    for item in value:
+        if isinstance(item, dict | list) and item:
+            first = len(out)
+            _block(item, indent + 2, out)
+            out[first] = f"{pad}- {out[first][indent + 2 :]}"  # the item's first line goes after its dash
+        else:
+            out.append(f"{pad}- {_scalar(item)}")
+
+
+def serialize_interaction(record: dict[str, Any]) -> bytes:
+    """One interaction as a YAML sequence item (`- request: ...`), UTF-8 encoded; the cassette's
+    `interactions:` list is the concatenation of these."""
+    out: list[str] = []
+    _block([record], 0, out)
+    out.append("")
+    return "\n".join(out).encode("utf-8")
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -116,23 +182,28 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 class CassetteFile:
-    """One cassette that grows as interactions arrive. A background thread does the writing, so the proxy's
-    hooks only enqueue. Each interaction is serialized once; the file is rewritten from the kept text atomically,
-    at once after a quiet spell and at most every quarter second under load, so a kill at any moment leaves a
-    complete, loadable cassette (missing at most the last quarter second of traffic).
+    """One cassette that grows as interactions arrive. A background thread does the serializing and writing,
+    so the proxy's hooks only enqueue.
+
+    Every write makes a complete new file and renames it over the old one, so a kill at any moment leaves a
+    loadable cassette. The new file is the old one copied in the kernel (no Python, no GIL: the traffic does not
+    wait for it) plus the interactions that arrived since. Writes happen at once after a quiet spell; under
+    load, interactions gather for at least a quarter second, and for ten times as long as the last write took,
+    so a long session spends at most a tenth of its time rewriting (a kill loses at most that last spell).
 
     A write that fails is logged as an error and retried with the next batch: a full disk must not stop the
     traffic the proxy carries, and nothing already written is lost.
     """
 
-    BATCH_SECONDS = 0.25
+    MIN_INTERVAL = 0.25
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.count = 0
         self.failures = 0
-        self._parts: list[str] = [_HEADER]
+        self._pending: list[bytes] = []  # serialized, not yet in the file
         self._last_write = 0.0
+        self._interval = self.MIN_INTERVAL
         self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name=f"cassette:{path.name}", daemon=True)
         self._thread.start()
@@ -147,9 +218,7 @@ class CassetteFile:
     def _run(self) -> None:
         while True:
             batch = [self._queue.get()]
-            # Gather what arrives in the next moment too: each write copies the whole file, so writing per flow
-            # would cost time proportional to the session's length on every request.
-            deadline = self._last_write + self.BATCH_SECONDS  # in the past after a quiet spell: write at once
+            deadline = self._last_write + self._interval  # in the past after a quiet spell: write at once
             while None not in batch and (left := deadline - time.monotonic()) > 0:
                 try:
                     batch.append(self._queue.get(timeout=left))
@@ -157,16 +226,32 @@ class CassetteFile:
                     break
             records = [r for r in batch if r is not None]
             if records:
-                self._parts.extend(serialize_interaction(r) for r in records)
+                self._pending.extend(serialize_interaction(r) for r in records)
                 self.count += len(records)
+            if self._pending:
+                started = time.monotonic()
                 self._write()
                 self._last_write = time.monotonic()
+                self._interval = max(self.MIN_INTERVAL, 10 * (self._last_write - started))
             if None in batch:
                 return
 
     def _write(self) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        os.close(fd)
         try:
-            write_atomically(self.path, "".join(self._parts))
+            started = self.path.exists()
+            if started:
+                shutil.copyfile(self.path, tmp)  # sendfile(2) on Linux: the copy never enters Python
+            with open(tmp, "ab") as f:
+                f.writelines([] if started else [_HEADER])
+                f.writelines(self._pending)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
         except Exception as e:  # noqa: BLE001 - any failure here must be reported, not raised into the proxy
+            Path(tmp).unlink(missing_ok=True)
             self.failures += 1
             log.error("could not write cassette %s: %s", self.path, e)
+            return
+        self._pending.clear()
