@@ -79,6 +79,9 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Response:
+    """One HTTP response. `body` is decoded like a request's; None means the body is not known (the exchange
+    was cut off, or a stream is checked event by event), so only the status and headers are checked."""
+
     status: int
     headers: Headers = field(default_factory=Headers)
     body: bytes | None = None

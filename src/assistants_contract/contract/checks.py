@@ -295,8 +295,8 @@ def response_headers(match: Match, response: Response) -> Iterator[Violation]:
 @response_check
 def response_body(match: Match, response: Response) -> Iterator[Violation]:
     media_types = match.operation.response_media(response.status) if match.operation else None
-    if not media_types:
-        return
+    if not media_types or response.body is None:
+        return  # None: the body is not known (cut off, or a stream checked on its own), only the head is
     media = response.headers.media_type()
     if media == STREAM_MEDIA_TYPE:
         return  # streams are checked event by event (see StreamCheck)
