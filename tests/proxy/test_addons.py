@@ -1,10 +1,12 @@
 """The addons with mitmproxy's own test kit: hooks called directly on test flows, no network."""
 
+import asyncio
 import json
 
 import pytest
 import yaml
 from mitmproxy import exceptions, http
+from mitmproxy import flow as flow_module
 from mitmproxy.test import taddons, tflow, tutils
 
 from assistants_contract.proxy.addons import KEY, ContractCheck, Mark, Record, Redact, Report, default_addons
@@ -165,3 +167,87 @@ def test_bad_redaction_pattern_is_an_option_error():
     with taddons.context(redact) as tctx:
         with pytest.raises(exceptions.OptionsError, match="not a valid regular expression"):
             tctx.configure(redact, contract_redact=["(unclosed"])
+
+
+def test_the_response_is_checked_after_the_hook_returns_on_the_next_loop_turn(contract, tmp_path):
+    addons = default_addons(contract)
+    check, report = addons[0], next(a for a in addons if isinstance(a, Report))
+
+    async def scenario():
+        f = flow(body=b'{"colour": "red"}', response=THREAD)
+        check.request(f)
+        check.response(f)
+        before = f.metadata[KEY].result  # mitmproxy sends the answer on here, before our checking
+        await asyncio.sleep(0)
+        return f, before
+
+    with taddons.context(*addons):
+        f, before = asyncio.run(scenario())
+    assert before is None
+    assert [v.code for v in f.metadata[KEY].result.violations] == ["request.body.unknown_property"]
+    assert report.summary is not None and report.summary.exchanges == 1  # the sinks got contract_checked
+    assert f.marked and "request.body.unknown_property" in f.comment
+
+
+def test_done_finishes_what_the_stopped_loop_left(contract, tmp_path):
+    addons = default_addons(contract)
+    check = addons[0]
+    record = next(a for a in addons if isinstance(a, Record))
+    with taddons.context(*addons) as tctx:
+        tctx.configure(record, contract_record_dir=str(tmp_path))
+
+        async def respond_then_shut_down():
+            f = flow(response=THREAD)
+            check.request(f)
+            check.response(f)
+            assert check._unfinished  # scheduled for the next turn, which shutdown does not wait for
+            for addon in addons:
+                if hasattr(addon, "done"):
+                    addon.done()
+
+        asyncio.run(respond_then_shut_down())
+    (cassette,) = tmp_path.glob("*.yaml")
+    (interaction,) = yaml.safe_load(cassette.read_text())["interactions"]
+    assert interaction[KEY]["operation_id"] == "createThread"
+
+
+def _streamed_flow():
+    f = flow(path="/v1/threads/thread_abc/runs", body=b'{"assistant_id": "asst_1", "stream": true}')
+    f.response = http.Response.make(200, b"", {"content-type": "text/event-stream"})
+    return f
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("upstream", {"stream.incomplete"}), ("client", set())],
+)
+def test_a_stream_cut_off_is_judged_by_who_cut_it(contract, tmp_path, who, expected):
+    addons = default_addons(contract)
+    check = addons[0]
+    record = next(a for a in addons if isinstance(a, Record))
+    with taddons.context(*addons) as tctx:
+        tctx.configure(record, contract_record_dir=str(tmp_path))
+        f = _streamed_flow()
+        check.request(f)
+        check.responseheaders(f)
+        f.response.stream(b'event: thread.run.created\ndata: {"id": "ru')
+        if who == "client":
+            f.client_conn.timestamp_end = f.client_conn.timestamp_start + 1
+            f.error = flow_module.Error("Client disconnected.")
+        else:
+            f.client_conn.timestamp_end = None
+            f.error = flow_module.Error("HTTP/1 protocol error: peer closed connection without sending complete body")
+        check.error(f)
+        record.done()
+        result = f.metadata[KEY].result
+    assert {v.code for v in result.violations} == expected
+    assert f.metadata[KEY].exchange.response.status == 200  # the head arrived, and counts in the coverage
+    assert not list(tmp_path.glob("*.yaml"))  # a cut exchange would replay as if complete: not recorded
+
+
+def test_an_http2_preface_is_not_taken_for_an_api_call(contract):
+    check = ContractCheck(contract)
+    with taddons.context(check):
+        f = flow(method="PRI", path="*")
+        check.request(f)
+        assert KEY not in f.metadata

@@ -6,10 +6,17 @@ One class per concern, in the order `default_addons()` lists them; they share on
 Nothing here may break traffic. A finding is recorded, never raised; an exception inside a hook is caught,
 logged as an internal error, and the flow goes on unchanged. Streamed bodies (`text/event-stream`) pass chunk
 by chunk as they arrive: the checker sees a copy, never holds bytes back.
+
+Nor may checking delay the answer. mitmproxy sends a response on when its `response` hook returns, so that
+hook only notes the flow; the response is checked on the event loop's next turn, while the bytes travel, and
+then `ContractCheckedHook` (our own event, `contract_checked`) hands the verdict to the sinks: Redact, Record,
+Report and Mark act on it, not on `response`. A request is still checked before it is forwarded, since the
+`block` policy must answer it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
@@ -19,9 +26,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mitmproxy import ctx, exceptions, flowfilter, http
+from mitmproxy import ctx, exceptions, flowfilter, hooks, http
 
-from .._models import CheckResult, Exchange, Severity, Violation
+from .._models import CheckResult, Exchange, Response, Severity, Violation
 from ..contract import VERSIONS, Contract, StreamCheck
 from ..contract.checks import Match
 from ..record.cassette import CassetteFile, interaction, write_atomically
@@ -31,7 +38,16 @@ from ..report import html as html_report
 from ..sources.encoding import IncrementalDecoder
 from ..sources.mitmproxy_flow import request_from_flow, response_from_flow
 
-__all__ = ["ContractCheck", "FlowVerdict", "Mark", "Record", "Redact", "Report", "default_addons"]
+__all__ = [
+    "ContractCheck",
+    "ContractCheckedHook",
+    "FlowVerdict",
+    "Mark",
+    "Record",
+    "Redact",
+    "Report",
+    "default_addons",
+]
 
 log = logging.getLogger("assistants_contract")
 KEY = "assistants_contract"
@@ -50,6 +66,14 @@ class FlowVerdict:
     result: CheckResult | None = None
     exchange: Exchange | None = None  # redacted: the only form sinks may see
     blocked: bool = False
+
+
+@dataclass
+class ContractCheckedHook(hooks.Hook):
+    """A flow's verdict is complete: its response was checked, or it ended without one (`flow.error`). The
+    verdict is in `flow.metadata["assistants_contract"]`."""
+
+    flow: http.HTTPFlow
 
 
 def _guarded(hook: Callable) -> Callable:
@@ -80,6 +104,7 @@ class ContractCheck:
         self._loaded = contract
         self.contract: Contract | None = contract
         self.filter: flowfilter.TFilter | None = None
+        self._unfinished: dict[str, http.HTTPFlow] = {}  # responded or failed, verdict not yet complete
 
     def load(self, loader: Any) -> None:
         log.setLevel(logging.INFO)  # the per-flow line is info; mitmproxy's own loggers keep their levels
@@ -122,7 +147,9 @@ class ContractCheck:
 
     @_guarded
     def request(self, flow: http.HTTPFlow) -> None:
-        if self.contract is None or not self._wanted(flow):
+        if self.contract is None or not self._wanted(flow) or flow.request.method == "PRI":
+            # PRI * is the HTTP/2 preface of a client that skipped negotiation; mitmproxy refuses it, and it is
+            # no API call.
             return
         match = self.contract.match(request_from_flow(flow))
         verdict = FlowVerdict(match, self.contract.check_request(match))
@@ -159,39 +186,70 @@ class ContractCheck:
 
         response.stream = tee
 
-    @_guarded
     def response(self, flow: http.HTTPFlow) -> None:
+        if _verdict(flow) is not None:
+            self._finish_soon(flow)
+
+    def error(self, flow: http.HTTPFlow) -> None:
         verdict = _verdict(flow)
-        if verdict is None or self.contract is None or flow.response is None:
+        if verdict is not None and verdict.result is None:
+            self._finish_soon(flow)
+
+    def done(self) -> None:
+        # mitmproxy stops its event loop before `done`: finish what is left, before the sinks' own `done`.
+        for flow_id in list(self._unfinished):
+            self._finish(flow_id)
+
+    def _finish_soon(self, flow: http.HTTPFlow) -> None:
+        self._unfinished[flow.id] = flow
+        try:
+            asyncio.get_running_loop().call_soon(self._finish, flow.id)
+        except RuntimeError:  # no event loop: mitmproxy's test kit calling the hooks directly
+            self._finish(flow.id)
+
+    def _finish(self, flow_id: str) -> None:
+        flow = self._unfinished.pop(flow_id, None)  # None: a response and an error both asked for it
+        if flow is None:
             return
-        streamed = verdict.stream is not None
-        body = b"".join(verdict.chunks) if streamed else None
-        response = response_from_flow(flow, body)
-        if streamed:
-            headers_only = replace(response, body=None)
-            verdict.violations.extend(self.contract.check_response(verdict.match, headers_only))
-            verdict.violations.extend(verdict.stream.finish())
-        elif not verdict.blocked:
-            verdict.violations.extend(self.contract.check_response(verdict.match, response))
+        try:
+            self._conclude(flow)
+        except Exception:  # noqa: BLE001 - same rule as _guarded: log, and the traffic is not touched
+            log.exception("assistants-contract: internal error checking %s", flow.request.pretty_url)
+            return
+        ctx.master.addons.trigger(ContractCheckedHook(flow))
+
+    def _conclude(self, flow: http.HTTPFlow) -> None:
+        verdict = _verdict(flow)
+        assert verdict is not None
+        response = self._check_response(flow, verdict) if flow.response is not None else None
         verdict.result = CheckResult(verdict.match.version, verdict.match.operation_id, verdict.violations)
         verdict.exchange = Exchange(verdict.match.request, response)
         _log_flow(flow, verdict)
 
-    @_guarded
-    def error(self, flow: http.HTTPFlow) -> None:
-        verdict = _verdict(flow)
-        if verdict is None or verdict.result is not None:
-            return
-        # No response came back (upstream down, client gone): report what the request was and why it ended.
-        verdict.result = CheckResult(verdict.match.version, verdict.match.operation_id, verdict.violations)
-        verdict.exchange = Exchange(verdict.match.request, None)
-        log.warning(
-            "%s %s [%s] no response: %s",
-            flow.request.method,
-            flow.request.path,
-            verdict.match.operation_id or "-",
-            flow.error,
-        )
+    def _check_response(self, flow: http.HTTPFlow, verdict: FlowVerdict) -> Response:
+        assert self.contract is not None
+        if verdict.blocked:
+            return response_from_flow(flow)  # our own answer: nothing to check
+        cut = flow.error is not None
+        if verdict.stream is not None:
+            response = response_from_flow(flow, b"".join(verdict.chunks))
+            verdict.violations.extend(self.contract.check_response(verdict.match, replace(response, body=None)))
+            if not (cut and _client_left(flow)):
+                # Complete, or cut by the upstream: the events are judged, `stream.incomplete` included. A client
+                # that hung up cut the stream itself, and the upstream is not to blame for what it did not send.
+                verdict.violations.extend(verdict.stream.finish())
+            return response
+        response = response_from_flow(flow)
+        if cut:
+            response = replace(response, body=None)  # the part that arrived is not the body: check the head only
+        verdict.violations.extend(self.contract.check_response(verdict.match, response))
+        return response
+
+
+def _client_left(flow: http.HTTPFlow) -> bool:
+    """Whether the client, not the upstream, ended the flow early: its connection closed, or (HTTP/2, where the
+    connection stays) mitmproxy's error message names it."""
+    return flow.client_conn.timestamp_end is not None or "client" in (flow.error.msg if flow.error else "").lower()
 
 
 def _blocked_body(errors: Sequence[Violation]) -> dict[str, Any]:
@@ -214,11 +272,14 @@ def _log_flow(flow: http.HTTPFlow, verdict: FlowVerdict) -> None:
     errors = [v for v in result.violations if v.severity is Severity.ERROR]
     warnings = len(result.violations) - len(errors)
     state = "blocked" if verdict.blocked else "FAIL" if errors else "ok"
-    status = flow.response.status_code if flow.response else "-"
+    status = flow.response.status_code if flow.response else "no response"
     line = f"{flow.request.method} {flow.request.path} [{result.operation_id or '-'}] {status} {state}"
     if errors or warnings:
         line += f" ({len(errors)} errors, {warnings} warnings)"
-    log.info(line)
+    if flow.error:
+        log.warning(f"{line}; ended early: {flow.error.msg}")
+    else:
+        log.info(line)
     if ctx.options.contract_policy != "pass":
         for v in result.violations:
             log.warning("  %s %s %s: %s", v.severity.value, v.code, v.pointer or "/", v.message)
@@ -247,17 +308,17 @@ class Redact:
                 raise exceptions.OptionsError(str(e)) from e
 
     @_guarded
-    def response(self, flow: http.HTTPFlow) -> None:
+    def contract_checked(self, flow: http.HTTPFlow) -> None:
         verdict = _verdict(flow)
         if verdict is not None and verdict.exchange is not None:
             verdict.exchange = self.redactor.exchange(verdict.exchange)
 
-    error = response
-
 
 class Record:
     """Writes each checked exchange (redacted) to a vcrpy cassette: one cassette per proxy session, named
-    `<timestamp>.yaml` in `contract_record_dir`, rewritten atomically after every flow."""
+    `<timestamp>.yaml` in `contract_record_dir`, rewritten atomically as flows arrive. Flows that did not end
+    with a whole response (upstream down, a stream cut off, blocked by us) are reported but not recorded:
+    replay would present them as complete."""
 
     def __init__(self) -> None:
         self.cassette: CassetteFile | None = None
@@ -291,11 +352,11 @@ class Record:
                 self.cassette = CassetteFile(path / name)
 
     @_guarded
-    def response(self, flow: http.HTTPFlow) -> None:
+    def contract_checked(self, flow: http.HTTPFlow) -> None:
         verdict = _verdict(flow)
         if self.cassette is None or verdict is None or verdict.exchange is None:
             return
-        if verdict.exchange.response is not None and not verdict.blocked:
+        if verdict.exchange.response is not None and flow.error is None and not verdict.blocked:
             origin = ctx.options.contract_record_origin
             self.cassette.add(interaction(verdict.exchange, verdict.result, origin))
 
@@ -334,13 +395,11 @@ class Report:
         return self.summary
 
     @_guarded
-    def response(self, flow: http.HTTPFlow) -> None:
+    def contract_checked(self, flow: http.HTTPFlow) -> None:
         verdict = _verdict(flow)
         summary = self._summary()
         if summary is not None and verdict is not None and verdict.exchange is not None and verdict.result:
             summary.add(verdict.exchange, verdict.result)
-
-    error = response
 
     def done(self) -> None:
         summary = self._summary()
@@ -362,7 +421,7 @@ class Mark:
     """In mitmweb, non-conforming flows get a red mark and their violations as the flow comment."""
 
     @_guarded
-    def response(self, flow: http.HTTPFlow) -> None:
+    def contract_checked(self, flow: http.HTTPFlow) -> None:
         verdict = _verdict(flow)
         if verdict is None or verdict.result is None or not verdict.result.violations:
             return
@@ -371,12 +430,11 @@ class Mark:
         flow.comment = "\n".join(
             f"{v.severity.value} {v.code} {v.pointer or '/'}: {v.message}" for v in verdict.result.violations
         )
-
-    error = response
+        ctx.master.addons.trigger(hooks.UpdateHook([flow]))  # mitmweb has shown the flow already: refresh it
 
 
 def default_addons(contract: Contract | None = None) -> list[Any]:
-    """The product, composed: check, then redact, then the sinks. Order matters: each reads what the one
-    before it left in the flow's metadata."""
+    """The product, composed: check, then redact, then the sinks. Order matters: on `contract_checked` each
+    reads what the one before it left in the flow's metadata."""
     check = ContractCheck(contract)
     return [check, Redact(), Record(), Report(check), Mark()]
