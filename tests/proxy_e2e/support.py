@@ -36,21 +36,35 @@ def free_port() -> int:
 
 
 class Mitm:
-    """A mitmdump subprocess in reverse mode in front of `upstream`; `options` are more `--set name=value`."""
+    """A mitmdump subprocess in reverse mode in front of `upstream`; `options` are more `--set name=value`.
+
+    `mode="regular"` makes it a forward proxy instead (`upstream` is then None: clients name their targets, and
+    reach it with `HTTPS_PROXY=<url>` trusting `ca_cert`).
+    """
 
     def __init__(
-        self, upstream: str, tmp: Path, *, script: bool = True, record: bool = True, options: tuple[str, ...] = ()
+        self,
+        upstream: str | None,
+        tmp: Path,
+        *,
+        script: bool = True,
+        record: bool = True,
+        options: tuple[str, ...] = (),
+        mode: str = "reverse",
     ) -> None:
+        if mode not in ("reverse", "regular") or (mode == "reverse") != (upstream is not None):
+            raise ValueError(f"mode {mode!r} with upstream {upstream!r}: reverse needs an upstream, regular none")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.record_dir = tmp / "record"
         self.report_dir = tmp / "report"
+        self.confdir = tmp / "mitm"
         argv = [str(MITMDUMP)]
         if script:
             argv += ["-s", str(ADDON)]
         argv += [
             "--mode",
-            f"reverse:{upstream}",
+            f"reverse:{upstream}" if mode == "reverse" else "regular",
             "--listen-host",
             "127.0.0.1",
             "-p",
@@ -58,7 +72,7 @@ class Mitm:
             "--set",
             "connection_strategy=lazy",
             "--set",
-            f"confdir={tmp / 'mitm'}",
+            f"confdir={self.confdir}",
         ]
         if script and record:
             argv += ["--set", f"contract_record_dir={self.record_dir}"]
@@ -97,6 +111,11 @@ class Mitm:
         self.log.close()
         return self.proc.returncode
 
+    @property
+    def ca_cert(self) -> Path:
+        """mitmproxy's CA certificate (made in `confdir` at start), for clients of a regular-mode proxy to trust."""
+        return self.confdir / "mitmproxy-ca-cert.pem"
+
     def cassettes(self) -> list[Path]:
         return sorted(self.record_dir.glob("*.yaml")) if self.record_dir.is_dir() else []
 
@@ -105,7 +124,7 @@ class Mitm:
 
 
 @contextlib.contextmanager
-def mitm(upstream: str, tmp: Path, **kwargs) -> Iterator[Mitm]:
+def mitm(upstream: str | None, tmp: Path, **kwargs) -> Iterator[Mitm]:
     proxy = Mitm(upstream, tmp, **kwargs)
     try:
         yield proxy

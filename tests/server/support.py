@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -117,21 +118,36 @@ class _Recorder:
 
 
 @contextlib.contextmanager
-def serve(app: Starlette, timeout: float = 15.0) -> Iterator[LiveServer]:
-    """Run `app` with uvicorn in a daemon thread on a free loopback port until the block ends."""
+def serve(
+    app: Starlette, timeout: float = 15.0, *, ssl_certfile: str | None = None, ssl_keyfile: str | None = None
+) -> Iterator[LiveServer]:
+    """Run `app` with uvicorn in a daemon thread on a free loopback port until the block ends.
+
+    With `ssl_certfile`/`ssl_keyfile` it serves HTTPS (`root` is then `https://127.0.0.1:PORT`), for tests of
+    clients and proxies that must cross TLS.
+    """
     # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say so (else Nagle adds ~40 ms a request)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     requests: list[Seen] = []
-    config = uvicorn.Config(_Recorder(app, requests), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        _Recorder(app, requests),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True)
     thread.start()
-    root = f"http://127.0.0.1:{port}"
+    tls = ssl_certfile is not None
+    root = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     try:
-        _wait_until_answering(server, thread, port, timeout)
+        _wait_until_answering(server, thread, port, timeout, tls=tls)
         yield LiveServer(root, app, requests)
     finally:
         server.should_exit = True
@@ -139,7 +155,14 @@ def serve(app: Starlette, timeout: float = 15.0) -> Iterator[LiveServer]:
         sock.close()
 
 
-def _wait_until_answering(server: uvicorn.Server, thread: threading.Thread, port: int, timeout: float) -> None:
+def _wait_until_answering(
+    server: uvicorn.Server, thread: threading.Thread, port: int, timeout: float, *, tls: bool = False
+) -> None:
+    context = None
+    if tls:  # the probe only asks whether the app answers; the certificate is the test's business
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not thread.is_alive():
@@ -149,7 +172,8 @@ def _wait_until_answering(server: uvicorn.Server, thread: threading.Thread, port
             probe = (
                 b"GET /_ready HTTP/1.1\r\nHost: 127.0.0.1\r\nOpenAI-Beta: assistants=v2\r\nConnection: close\r\n\r\n"
             )
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1) as raw:
+                conn = context.wrap_socket(raw, server_hostname="127.0.0.1") if context else raw
                 conn.sendall(probe)
                 if conn.recv(64).startswith(b"HTTP/1.1 404"):
                     return
@@ -263,20 +287,32 @@ class ClientScriptError(AssertionError):
     pass
 
 
-def run_client(venv: ClientVenv, script: str, base_url: str, *, timeout: float = 120) -> Any:
-    """Run `script` (the prelude gives it `client`, `emit` and `error_of`) in the venv; return what it emitted."""
-    env = {
+def run_client(
+    venv: ClientVenv, script: str, base_url: str, *, timeout: float = 120, env: dict[str, str | None] | None = None
+) -> Any:
+    """Run `script` (the prelude gives it `client`, `emit` and `error_of`) in the venv; return what it emitted.
+
+    The client gets no proxy and skips one for loopback, so tests talk straight to their servers. `env` overrides
+    that (a value of None removes the variable): a test of a forward proxy sets `HTTPS_PROXY`, `SSL_CERT_FILE`
+    and clears `NO_PROXY`.
+    """
+    environ = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith("OPENAI_") and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")
     }
-    env.update(
+    environ.update(
         OPENAI_BASE_URL=base_url,
         OPENAI_API_KEY=API_KEY,
         NO_PROXY="127.0.0.1,localhost",
         no_proxy="127.0.0.1,localhost",
         PYTHONDONTWRITEBYTECODE="1",
     )
+    for name, value in (env or {}).items():
+        if value is None:
+            environ.pop(name, None)
+        else:
+            environ[name] = value
     source = _PRELUDE + textwrap.dedent(script)
     with tempfile.NamedTemporaryFile("w", suffix=f"_{venv.name}.py", delete=False) as f:
         f.write(source)
@@ -286,7 +322,7 @@ def run_client(venv: ClientVenv, script: str, base_url: str, *, timeout: float =
             capture_output=True,
             text=True,
             timeout=timeout,
-            env=env,
+            env=environ,
         )
     except subprocess.TimeoutExpired as e:
         raise ClientScriptError(f"the {venv.name} script timed out after {timeout} s\n{_tail(e.stderr)}") from None
