@@ -75,3 +75,50 @@ def test_vcrpy_loads_a_cassette_of_serialized_interactions() -> None:
     requests, responses = deserialize(text.decode(), vcr.serializers.yamlserializer)
     assert [r.uri for r in requests] == ["https://x/v1/a/1", "https://x/v1/a/2"]
     assert [r["body"]["string"] for r in responses] == ['{"a": "\u2028"}'.encode(), b"\x00\xff"]
+
+
+def test_lines_are_ascii_and_long_keys_still_load() -> None:
+    record = {"k" * 3000: "\U0001f600 é \u2028", "short": ["ü"]}
+    line = serialize_interaction(record)
+    assert line.isascii() and line.count(b"\n") == 1 and line.startswith(b"- {")
+    for loader in LOADERS:
+        assert load(line, loader) == [record]
+
+
+def _interaction(i: int) -> dict:
+    return {
+        "request": {"body": "", "headers": {}, "method": "GET", "uri": f"https://x/v1/assistants/asst_{i}"},
+        "response": {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": "é" * i}},
+    }
+
+
+def test_whatever_a_kill_leaves_of_an_append_loads() -> None:
+    # What CassetteFile does: the file starts with one interaction; a batch of three is appended as comment lines,
+    # then each line's first byte becomes '-'. A kill can stop it after any byte of the append or any flip.
+    start = b"version: 1\ninteractions:\n" + serialize_interaction(_interaction(0))
+    lines = [serialize_interaction(_interaction(i)) for i in (1, 2, 3)]
+    appended = b"".join(b"#" + line[1:] for line in lines)
+    states = [(start + appended[:cut], 1) for cut in range(len(appended) + 1)]
+    flipped = bytearray(start + appended)
+    offset = len(start)
+    for n, line in enumerate(lines, start=2):
+        flipped[offset] = ord("-")
+        offset += len(line)
+        states.append((bytes(flipped), n))
+    for content, interactions in states:
+        requests, _ = deserialize(content.decode(), vcr.serializers.yamlserializer)
+        assert [r.uri for r in requests] == [f"https://x/v1/assistants/asst_{i}" for i in range(interactions)]
+
+
+def test_cassette_file_appends_and_vcrpy_loads_every_interaction(tmp_path) -> None:
+    from assistants_contract.record.cassette import CassetteFile
+
+    cassette = CassetteFile(tmp_path / "c.yaml")
+    for i in range(50):
+        cassette.add(_interaction(i))
+    cassette.close()
+    text = (tmp_path / "c.yaml").read_text()
+    assert "\n#" not in text  # every line committed
+    requests, responses = deserialize(text, vcr.serializers.yamlserializer)
+    assert len(requests) == cassette.count == 50
+    assert responses[7]["body"]["string"] == ("é" * 7).encode()

@@ -6,24 +6,26 @@ are stored decoded (no `content-encoding`), as vcrpy's `decode_compressed_respon
 cassettes stay readable. Each interaction may carry the contract's verdict under `assistants_contract`; vcrpy
 reads only `request` and `response` and ignores it.
 
-The YAML is written by `serialize_interaction` rather than `yaml.dump`: the data is always the same few shapes
-(mappings, lists, strings, bytes, numbers, null), and PyYAML's representer spends about 2 ms on a 48 KB body,
-in the proxy's process, where every millisecond is taken from the traffic. Strings are YAML double-quoted
-scalars, which is JSON string syntax plus a few more escapes; any YAML loader reads them back exactly.
+Each interaction is one line of the `interactions` list, a YAML flow mapping (`- {"request": ...}`) in
+plain ASCII: strings are YAML double-quoted scalars, which is JSON string syntax plus a few more escapes, so
+any YAML loader reads them back exactly. `serialize_interaction` writes it rather than `yaml.dump`: the data is
+always the same few shapes, and PyYAML's representer spends about 2 ms on a 48 KB body in the proxy's process,
+where every millisecond is taken from the traffic. One line an interaction is also what lets the file grow by
+appending alone (see `CassetteFile`).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import errno
 import json
 import logging
 import os
 import queue
 import re
-import shutil
 import tempfile
 import threading
-import time
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -101,25 +103,30 @@ def interaction(exchange: Exchange, result: CheckResult | None = None, origin: s
 
 
 _HEADER = f"version: {CASSETTE_FORMAT_VERSION}\ninteractions:\n".encode()
-_PLAIN_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
-_YAML_WORDS = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}  # YAML 1.1 reads these as bool/null
-# What JSON leaves as it is but YAML may not: C1 controls and U+FFFE/U+FFFF are refused by YAML readers, and
-# NEL, LS and PS are line breaks that a double-quoted scalar folds into spaces.
-_NOT_FOR_YAML = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+# What JSON leaves as it is but the file may not hold: DEL and everything beyond ASCII, escaped so that no
+# byte of a line is part of a multi-byte character (a line cut short by a kill stays decodable), and so that
+# no C1 control or Unicode line break reaches a YAML reader, which refuses the former and folds the latter.
+_NOT_ASCII = re.compile("[^\x00-\x7e]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_LONGEST_KEY = 1000  # YAML allows an implicit key of up to 1024 characters; past that it needs `? key`
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def _quoted(text: str) -> str:
-    if _SURROGATE.search(text):
-        # Only a header mitmproxy could not decode carries these; libyaml refuses them even escaped.
-        text = _SURROGATE.sub("\ufffd", text)
     out = json.dumps(text, ensure_ascii=False)
-    if _NOT_FOR_YAML.search(out):
-        out = _NOT_FOR_YAML.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
-    return out
+    if out.isascii() and "\x7f" not in out:
+        return out
+    if _SURROGATE.search(out):
+        # Only a header mitmproxy could not decode carries these; libyaml refuses them even escaped.
+        out = _SURROGATE.sub("\ufffd", out)
+    return _NOT_ASCII.sub(lambda m: _escape(m.group()), out)
 
 
-def _scalar(value: Any) -> str:
+def _flow(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -130,51 +137,29 @@ def _scalar(value: Any) -> str:
         return _quoted(value)
     if isinstance(value, bytes):
         return '!!binary "' + base64.b64encode(value).decode("ascii") + '"'  # as vcrpy stores a binary body
-    if isinstance(value, dict | list) and not value:
-        return "{}" if isinstance(value, dict) else "[]"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(item) for item in value) + "]"
+    if isinstance(value, dict):
+        pairs = []
+        for key, item in value.items():
+            quoted = _quoted(key)
+            pairs.append(f"{quoted}: {_flow(item)}" if len(quoted) <= _LONGEST_KEY else f"? {quoted} : {_flow(item)}")
+        return "{" + ", ".join(pairs) + "}"
     raise TypeError(f"a cassette holds no {type(value).__name__} values")
 
 
-def _key(key: str) -> str:
-    return key if _PLAIN_KEY.fullmatch(key) and key.lower() not in _YAML_WORDS else _quoted(key)
-
-
-def _block(value: dict[str, Any] | list[Any], indent: int, out: list[str]) -> None:
-    """The lines of a non-empty mapping or list in YAML block style, `indent` spaces in."""
-    pad = " " * indent
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, dict | list) and item:
-                out.append(f"{pad}{_key(key)}:")
-                _block(item, indent + 2, out)
-            else:
-                out.append(f"{pad}{_key(key)}: {_scalar(item)}")
-        return
-    for item in value:
-        if isinstance(item, dict | list) and item:
-            first = len(out)
-            _block(item, indent + 2, out)
-            out[first] = f"{pad}- {out[first][indent + 2 :]}"  # the item's first line goes after its dash
-        else:
-            out.append(f"{pad}- {_scalar(item)}")
-
-
 def serialize_interaction(record: dict[str, Any]) -> bytes:
-    """One interaction as a YAML sequence item (`- request: ...`), UTF-8 encoded; the cassette's
-    `interactions:` list is the concatenation of these."""
-    out: list[str] = []
-    _block([record], 0, out)
-    out.append("")
-    return "\n".join(out).encode("utf-8")
+    """One interaction as one line, an item of the cassette's `interactions` list: `- {...}\\n`, ASCII."""
+    return f"- {_flow(record)}\n".encode("ascii")
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str | bytes) -> None:
     """Write, flush, fsync, rename: a reader (or a kill -9) sees the old file or the new one, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(text.encode("utf-8") if isinstance(text, str) else text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -184,28 +169,27 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 class CassetteFile:
-    """One cassette that grows as interactions arrive. A background thread does the serializing and writing,
-    so the proxy's hooks only enqueue.
+    """One cassette that grows as interactions arrive. A background thread serializes and writes, so the proxy's
+    hooks only enqueue.
 
-    Every write makes a complete new file and renames it over the old one, so a kill at any moment leaves a
-    loadable cassette. The new file is the old one copied in the kernel (no Python, no GIL: the traffic does not
-    wait for it) plus the interactions that arrived since. Writes happen at once after a quiet spell; under
-    load, interactions gather for at least a quarter second, and for ten times as long as the last write took,
-    so a long session spends at most a tenth of its time rewriting (a kill loses at most that last spell).
+    The file is only ever appended to, so an interaction costs the same however long the session has run. It
+    is made, atomically, with the first interactions. Each later batch is appended as lines that YAML reads as
+    comments (`# {...}`); once they are all on disk, the first byte of each is overwritten with `-`, which
+    makes it an item of the list. Writing one byte cannot be torn, so a kill at any moment leaves a cassette
+    that loads: at worst its last lines are still comments, or one is cut short, and those interactions are
+    the ones lost.
 
-    A write that fails is logged as an error and retried with the next batch: a full disk must not stop the
-    traffic the proxy carries, and nothing already written is lost.
+    A write that fails is logged as an error, undone, and retried with the next batch: a full disk must not
+    stop the traffic the proxy carries, and nothing already written is lost.
     """
-
-    MIN_INTERVAL = 0.25
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.count = 0
+        self.count = 0  # interactions in the file
         self.failures = 0
         self._pending: list[bytes] = []  # serialized, not yet in the file
-        self._last_write = 0.0
-        self._interval = self.MIN_INTERVAL
+        self._fd: int | None = None
+        self._size = 0  # bytes in the file that are ours: where the next batch goes
         self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name=f"cassette:{path.name}", daemon=True)
         self._thread.start()
@@ -216,44 +200,51 @@ class CassetteFile:
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
     def _run(self) -> None:
         while True:
             batch = [self._queue.get()]
-            deadline = self._last_write + self._interval  # in the past after a quiet spell: write at once
-            while None not in batch and (left := deadline - time.monotonic()) > 0:
-                try:
-                    batch.append(self._queue.get(timeout=left))
-                except queue.Empty:
-                    break
-            records = [r for r in batch if r is not None]
-            if records:
-                self._pending.extend(serialize_interaction(r) for r in records)
-                self.count += len(records)
+            with contextlib.suppress(queue.Empty):
+                while True:  # and whatever else has arrived meanwhile: one write and one sync for all of it
+                    batch.append(self._queue.get_nowait())
+            self._pending.extend(serialize_interaction(r) for r in batch if r is not None)
             if self._pending:
-                started = time.monotonic()
                 self._write()
-                self._last_write = time.monotonic()
-                self._interval = max(self.MIN_INTERVAL, 10 * (self._last_write - started))
             if None in batch:
                 return
 
     def _write(self) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        os.close(fd)
         try:
-            started = self.path.exists()
-            if started:
-                shutil.copyfile(self.path, tmp)  # sendfile(2) on Linux: the copy never enters Python
-            with open(tmp, "ab") as f:
-                f.writelines([] if started else [_HEADER])
-                f.writelines(self._pending)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except Exception as e:  # noqa: BLE001 - any failure here must be reported, not raised into the proxy
-            Path(tmp).unlink(missing_ok=True)
+            if self._fd is None:
+                content = _HEADER + b"".join(self._pending)
+                write_atomically(self.path, content)
+                self._fd = os.open(self.path, os.O_WRONLY)
+                self._size = len(content)
+            else:
+                self._append()
+        except OSError as e:
             self.failures += 1
             log.error("could not write cassette %s: %s", self.path, e)
             return
+        self.count += len(self._pending)
         self._pending.clear()
+
+    def _append(self) -> None:
+        assert self._fd is not None
+        data = b"".join(b"#" + line[1:] for line in self._pending)
+        try:
+            if os.pwrite(self._fd, data, self._size) != len(data):
+                raise OSError(errno.ENOSPC, "short write (is the disk full?)")
+            os.fdatasync(self._fd)  # the lines are on disk before any of them counts
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, self._size)  # no torn line may stay for the next batch to follow
+            raise
+        offset = self._size
+        for line in self._pending:
+            os.pwrite(self._fd, b"-", offset)
+            offset += len(line)
+        self._size = offset
