@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .._models import Exchange, Headers, Request, Response
+from .._models import CheckResult, Exchange, Headers, Request, Response
 
 __all__ = ["Redactor", "SECRET_HEADERS", "SECRET_QUERY_PARAMETERS"]
 
@@ -85,6 +85,11 @@ class Redactor:
             return self.text(url)
         query = [(k, "REDACTED" if k.lower() in SECRET_QUERY_PARAMETERS else self.text(v)) for k, v in pairs]
         return urlunsplit(parts._replace(query=urlencode(query, safe="[]*")))
+
+    def result(self, result: CheckResult) -> CheckResult:
+        """The result with secrets out of its messages: a schema message may quote the value it refuses."""
+        violations = [replace(v, message=self.text(v.message)) for v in result.violations]
+        return replace(result, violations=violations)
 
     def exchange(self, exchange: Exchange) -> Exchange:
         request = exchange.request
