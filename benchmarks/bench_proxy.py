@@ -3,18 +3,22 @@
     .venv/bin/python benchmarks/bench_proxy.py [COUNT]
 
 The reference server runs as its own process (`assistants-contract serve`), so client and server do not share
-a GIL. For getAssistant and listMessages (limit=100, a thread holding 100 messages) it prints p50 / p99 per
-request (COUNT each, default 300, after a warm-up) for:
+a GIL. Three ways to reach it run side by side:
 - direct: the reference server;
 - bare mitmdump: `mitmdump --mode reverse:URL` with no script;
-- addon: `mitmdump -s proxy/assistants_contract_addon.py` recording a cassette and writing reports.
-Then the time to the first SSE event of a streamed createThreadAndRun against a server started with
-`--stream-delay 0.05`, direct vs through the addon.
+- addon: `mitmdump -s proxy/assistants_contract_addon.py` checking, recording a cassette and writing reports.
+For getAssistant and listMessages (limit=100, a thread holding 100 messages) it prints p50 / p99 per request,
+COUNT each (default 300) after a warm-up. The requests take turns (one to each target, in rotating order), so
+whatever else the machine does at a moment falls on all three alike: timed one after the other, the same bare
+mitmdump measured 2.8 ms and 5.6 ms p50 here. Then the time to the first SSE event of a streamed
+createThreadAndRun against a server started with `--stream-delay 0.05`, direct vs through the addon, also in
+turns.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import signal
 import socket
 import statistics
@@ -91,16 +95,26 @@ def percentiles(samples: list[float]) -> str:
     return f"p50 {statistics.median(ms):7.2f} ms   p99 {p99:7.2f} ms"
 
 
-def timed(call: Callable[[], httpx.Response], count: int) -> list[float]:
-    for _ in range(WARMUP):
-        assert call().status_code == 200
-    samples = []
-    for _ in range(count):
-        start = time.perf_counter()
-        response = call()
-        samples.append(time.perf_counter() - start)
-        assert response.status_code == 200, response.text
+def in_turns(calls: dict[str, Callable[[], float]], count: int, warmup: int = WARMUP) -> dict[str, list[float]]:
+    """`count` samples (seconds, as each call measures) of each call, one of each in turn, the order rotating
+    every round."""
+    names = list(calls)
+    for _ in range(warmup):
+        for call in calls.values():
+            call()
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for i in range(count):
+        for name in names[i % len(names) :] + names[: i % len(names)]:
+            samples[name].append(calls[name]())
     return samples
+
+
+def get(client: httpx.Client, url: str) -> float:
+    start = time.perf_counter()
+    response = client.get(url)
+    elapsed = time.perf_counter() - start
+    assert response.status_code == 200, response.text
+    return elapsed
 
 
 def setup(http: httpx.Client, base: str) -> tuple[str, str]:
@@ -127,30 +141,37 @@ def first_event(http: httpx.Client, base: str, assistant: str) -> float:
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 300
-    print(f"{count} requests each (after {WARMUP} warm-up); one keep-alive httpx.Client; server in its own process")
-    with tempfile.TemporaryDirectory() as tmp, server() as upstream, httpx.Client(headers=HEADERS) as http:
+    print(f"{count} requests each (after {WARMUP} warm-up), taking turns; one keep-alive httpx.Client per target")
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        upstream = stack.enter_context(server())
+        http = stack.enter_context(httpx.Client(headers=HEADERS))
         assistant, thread = setup(http, upstream)
-        targets = {"direct": contextlib.nullcontext(upstream)}
-        for name, use_addon in (("bare mitmdump", False), ("addon+rec+rep", True)):
-            targets[name] = mitmdump(upstream, Path(tmp) / name.replace(" ", "_"), use_addon)
-        for name, target in targets.items():
-            with target as base, httpx.Client(headers=HEADERS) as client:
-                get = timed(lambda: client.get(f"{base}/v1/assistants/{assistant}"), count)
-                listed = timed(lambda: client.get(f"{base}/v1/threads/{thread}/messages?limit=100"), count)
-                print(f"{name:>14}  getAssistant          {percentiles(get)}")
-                print(f"{name:>14}  listMessages(100)     {percentiles(listed)}")
+        bases = {
+            "direct": upstream,
+            "bare mitmdump": stack.enter_context(mitmdump(upstream, tmp / "bare", addon=False)),
+            "addon+rec+rep": stack.enter_context(mitmdump(upstream, tmp / "addon", addon=True)),
+        }
+        clients = {name: stack.enter_context(httpx.Client(headers=HEADERS)) for name in bases}
+        for label, path in (
+            ("getAssistant", f"/v1/assistants/{assistant}"),
+            ("listMessages(100)", f"/v1/threads/{thread}/messages?limit=100"),
+        ):
+            calls = {name: functools.partial(get, clients[name], bases[name] + path) for name in bases}
+            for name, samples in in_turns(calls, count).items():
+                print(f"{name:>14}  {label:<20}  {percentiles(samples)}")
 
     print(f"\nSSE time to first event (server --stream-delay 0.05), {SSE_COUNT} streamed createThreadAndRun each")
-    with tempfile.TemporaryDirectory() as tmp, server(0.05) as upstream, httpx.Client(headers=HEADERS) as http:
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        upstream = stack.enter_context(server(0.05))
+        http = stack.enter_context(httpx.Client(headers=HEADERS, timeout=30))
         assistant = http.post(f"{upstream}/v1/assistants", json={"model": "gpt-4o"}).json()["id"]
-        for name, target in (
-            ("direct", contextlib.nullcontext(upstream)),
-            ("addon+rec+rep", mitmdump(upstream, Path(tmp), True)),
-        ):
-            with target as base, httpx.Client(headers=HEADERS, timeout=30) as client:
-                first_event(client, base, assistant)
-                samples = [first_event(client, base, assistant) for _ in range(SSE_COUNT)]
-                print(f"{name:>14}  first SSE event       {percentiles(samples)}")
+        bases = {"direct": upstream, "addon+rec+rep": stack.enter_context(mitmdump(upstream, tmp, addon=True))}
+        clients = {name: stack.enter_context(httpx.Client(headers=HEADERS, timeout=30)) for name in bases}
+        calls = {name: functools.partial(first_event, clients[name], bases[name], assistant) for name in bases}
+        for name, samples in in_turns(calls, SSE_COUNT, warmup=1).items():
+            print(f"{name:>14}  first SSE event       {percentiles(samples)}")
 
 
 if __name__ == "__main__":
