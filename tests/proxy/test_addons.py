@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import time
 
 import pytest
 import yaml
@@ -10,6 +11,7 @@ from mitmproxy import flow as flow_module
 from mitmproxy.test import taddons, tflow, tutils
 
 from assistants_contract.proxy.addons import KEY, ContractCheck, Mark, Record, Redact, Report, default_addons
+from assistants_contract.proxy.worker import WorkerBackend
 from assistants_contract.sources.mitmproxy_flow import request_from_flow
 
 HEADERS = {"OpenAI-Beta": "assistants=v2", "Authorization": "Bearer sk-live-abcdefghijklmnopqrstuvwx"}
@@ -35,6 +37,13 @@ def contract():
     from assistants_contract import Contract
 
     return Contract.load()
+
+
+def stop(addons):
+    """What mitmproxy does at shutdown: `done` on every addon, in order."""
+    for addon in addons:
+        if hasattr(addon, "done"):
+            addon.done()
 
 
 def run(addons, f):
@@ -120,7 +129,6 @@ def test_streamed_events_pass_through_unchanged_and_are_checked(contract):
         verdict = f.metadata[KEY]
         assert b"".join(verdict.chunks) == b"".join(chunks)
         assert {v.code for v in verdict.result.violations} == {"stream.event.schema", "stream.event.unknown_property"}
-        assert verdict.exchange.response.body == b"".join(chunks)
 
 
 def test_redact_then_record_writes_a_cassette_without_secrets(contract, tmp_path):
@@ -135,7 +143,7 @@ def test_redact_then_record_writes_a_cassette_without_secrets(contract, tmp_path
             resp_headers={"set-cookie": "a=b"},
         )
         run(addons, f)
-        record.done()
+        stop(addons)
     (cassette,) = tmp_path.glob("*.yaml")
     text = cassette.read_text()
     for secret in ("sk-live-abcdefghijklmnopqrstuvwx", "org-secretsecretsecret12", "session=abc", "a=b"):
@@ -164,53 +172,69 @@ def test_report_writes_three_formats(contract, tmp_path):
     assert "<table>" in html and "request.body.unknown_property" in html
 
 
-def test_bad_redaction_pattern_is_an_option_error():
-    redact = Redact()
+def test_bad_redaction_pattern_is_an_option_error(contract):
+    redact = Redact(ContractCheck(contract))
     with taddons.context(redact) as tctx:
         with pytest.raises(exceptions.OptionsError, match="not a valid regular expression"):
             tctx.configure(redact, contract_redact=["(unclosed"])
 
 
-def test_the_response_is_checked_after_the_hook_returns_on_the_next_loop_turn(contract, tmp_path):
-    addons = default_addons(contract)
-    check, report = addons[0], next(a for a in addons if isinstance(a, Report))
-
-    async def scenario():
-        f = flow(body=b'{"colour": "red"}', response=THREAD)
-        check.request(f)
-        check.response(f)
-        before = f.metadata[KEY].result  # mitmproxy sends the answer on here, before our checking
-        await asyncio.sleep(0)
-        return f, before
-
-    with taddons.context(*addons):
-        f, before = asyncio.run(scenario())
-    assert before is None
-    assert [v.code for v in f.metadata[KEY].result.violations] == ["request.body.unknown_property"]
-    assert report.summary is not None and report.summary.exchanges == 1  # the sinks got contract_checked
-    assert f.marked and "request.body.unknown_property" in f.comment
-
-
-def test_done_finishes_what_the_stopped_loop_left(contract, tmp_path):
+def test_in_a_worker_process_the_hook_only_hands_the_response_over(contract, tmp_path):
     addons = default_addons(contract)
     check = addons[0]
     record = next(a for a in addons if isinstance(a, Record))
+    report = next(a for a in addons if isinstance(a, Report))
+
+    async def scenario():
+        check.running()  # mitmproxy's event loop runs: the worker starts
+        assert isinstance(check.backend, WorkerBackend)
+        first = flow(body=b'{"colour": "red"}', response=THREAD)
+        check.request(first)
+        check.response(first)
+        handed_over = first.metadata[KEY].result  # mitmproxy sends the answer on here, unchecked yet
+        deadline = time.monotonic() + 30
+        while first.metadata[KEY].result is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)  # the outcome arrives on the loop
+        last = flow(response={**THREAD, "object": "nope"})
+        check.request(last)
+        check.response(last)
+        stop(addons)  # at shutdown: what is still due is delivered before the sinks' `done`
+        return handed_over, first, last
+
     with taddons.context(*addons) as tctx:
         tctx.configure(record, contract_record_dir=str(tmp_path))
+        handed_over, first, last = asyncio.run(scenario())
+    assert handed_over is None
+    assert [v.code for v in first.metadata[KEY].result.violations] == ["request.body.unknown_property"]
+    assert [v.code for v in last.metadata[KEY].result.violations] == ["response.body.schema"]
+    assert first.marked and "request.body.unknown_property" in first.comment
+    assert report.summary is not None and report.summary.exchanges == 2
+    (cassette,) = tmp_path.glob("*.yaml")  # written by the worker
+    recorded = yaml.safe_load(cassette.read_text())["interactions"]
+    codes = [i[KEY]["violations"][0]["code"] for i in recorded]
+    assert codes == ["request.body.unknown_property", "response.body.schema"]
 
-        async def respond_then_shut_down():
-            f = flow(response=THREAD)
-            check.request(f)
-            check.response(f)
-            assert check._unfinished  # scheduled for the next turn, which shutdown does not wait for
-            for addon in addons:
-                if hasattr(addon, "done"):
-                    addon.done()
 
-        asyncio.run(respond_then_shut_down())
-    (cassette,) = tmp_path.glob("*.yaml")
-    (interaction,) = yaml.safe_load(cassette.read_text())["interactions"]
-    assert interaction[KEY]["operation_id"] == "createThread"
+def test_a_dead_worker_hands_its_jobs_back_to_the_proxy(contract, tmp_path, caplog):
+    addons = default_addons(contract)
+    check = addons[0]
+
+    async def scenario():
+        check.running()
+        check.backend._proc.kill()
+        f = flow(response=THREAD)
+        check.request(f)
+        check.response(f)
+        deadline = time.monotonic() + 30
+        while f.metadata[KEY].result is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        stop(addons)
+        return f
+
+    with taddons.context(*addons):
+        f = asyncio.run(scenario())
+    assert f.metadata[KEY].result is not None and f.metadata[KEY].result.ok
+    assert "checking goes on in the proxy's process" in caplog.text
 
 
 def _streamed_flow():
@@ -240,7 +264,7 @@ def test_a_stream_cut_off_is_judged_by_who_cut_it(contract, tmp_path, who, expec
             f.client_conn.timestamp_end = None
             f.error = flow_module.Error("HTTP/1 protocol error: peer closed connection without sending complete body")
         check.error(f)
-        record.done()
+        stop(addons)
         result = f.metadata[KEY].result
     assert {v.code for v in result.violations} == expected
     assert f.metadata[KEY].exchange.response.status == 200  # the head arrived, and counts in the coverage
@@ -267,9 +291,7 @@ def test_secrets_quoted_in_violation_messages_are_redacted_everywhere(contract, 
         raw = contract.check_request(contract.match(request_from_flow(f)))
         assert any(secret in v.message for v in raw)  # the core quotes the value; the sinks must not
         run(addons, f)
-        for addon in addons:
-            if hasattr(addon, "done"):
-                addon.done()
+        stop(addons)
     written = [p.read_text() for p in tmp_path.rglob("*") if p.is_file()]
     assert written and not [text for text in written if secret in text]
     assert "request.body.schema" in caplog.text and secret not in caplog.text

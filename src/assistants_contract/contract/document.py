@@ -71,6 +71,7 @@ class ContractDocument:
 
     def __init__(self, source: str, document: Mapping[str, Any], *, prefixes: tuple[str, ...] = ("/v1",)) -> None:
         self.source = source
+        self.prefixes = prefixes
         self.name = Path(source).name
         if not isinstance(document, Mapping) or not isinstance(document.get("paths"), Mapping):
             raise ContractError(f"{source}: not an OpenAPI document (no 'paths' mapping at the top)")

@@ -7,17 +7,15 @@ Nothing here may break traffic. A finding is recorded, never raised; an exceptio
 logged as an internal error, and the flow goes on unchanged. Streamed bodies (`text/event-stream`) pass chunk
 by chunk as they arrive: the checker sees a copy, never holds bytes back.
 
-Nor may checking delay the answer. mitmproxy sends a response on when its `response` hook returns, so that
-hook only notes the flow; the response is checked on the event loop's next turn, while the bytes travel, and
-ContractCheck then hands the verdict to its sinks (Redact, Record, Report, Mark) by calling their
-`contract_checked` directly: through mitmproxy's own event dispatch, which visits all of its forty addons, the
-hand-over cost more than the check of a small object. A request is still checked before it is forwarded, since
-the `block` policy must answer it.
+Nor may checking slow the traffic down. The request is checked before it is forwarded (the `block` policy
+must answer it), and a stream's events as they pass; the rest, checking the response, redacting and
+recording, is a job for a worker process (see finish.py and worker.py), so mitmproxy's event loop only hands
+it over. Its outcome comes back to ContractCheck, which gives it to its sinks (Report, Mark) by calling their
+`contract_checked`; Redact and Record hold the options that job is done with.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import logging
@@ -29,15 +27,16 @@ from typing import Any, Protocol
 
 from mitmproxy import ctx, exceptions, flowfilter, hooks, http
 
-from .._models import CheckResult, Exchange, Response, Severity, Violation
+from .._models import CheckResult, Exchange, Request, Response, Severity, Violation
 from ..contract import VERSIONS, Contract, StreamCheck
-from ..contract.checks import Match
-from ..record.cassette import CassetteFile, interaction, write_atomically
+from ..record.cassette import write_atomically
 from ..record.redact import Redactor
 from ..report import Summary, json_report, junit, text
 from ..report import html as html_report
 from ..sources.encoding import IncrementalDecoder
 from ..sources.mitmproxy_flow import request_from_flow, response_from_flow
+from .finish import Backend, Finisher, InlineBackend, Job, Outcome, Settings
+from .worker import WorkerBackend
 
 __all__ = [
     "ContractCheck",
@@ -58,14 +57,16 @@ POLICIES = ("pass", "warn", "block")
 class FlowVerdict:
     """What the addons know about one flow, kept in `flow.metadata["assistants_contract"]`."""
 
-    match: Match
-    violations: list[Violation] = field(default_factory=list)
+    request: Request
+    violations: list[Violation] = field(default_factory=list)  # what the proxy found itself
+    request_checked: bool = False  # only for the `block` policy; else the response side checks it
     stream: StreamCheck | None = None
     decoder: IncrementalDecoder | None = None
     chunks: list[bytes] = field(default_factory=list)
-    result: CheckResult | None = None
-    exchange: Exchange | None = None  # redacted: the only form sinks may see
     blocked: bool = False
+    submitted: bool = False  # its response side is on its way (finish.Job)
+    result: CheckResult | None = None  # the outcome, redacted: the only forms sinks may see
+    exchange: Exchange | None = None  # without bodies
 
 
 class Sink(Protocol):
@@ -106,7 +107,9 @@ class ContractCheck:
         self._loaded = contract
         self.contract: Contract | None = contract
         self.filter: flowfilter.TFilter | None = None
-        self._unfinished: dict[str, http.HTTPFlow] = {}  # responded or failed, verdict not yet complete
+        self.settings = Settings()  # for the response side, from this and the other addons' options
+        self.backend: Backend | None = None
+        self._waiting: dict[str, http.HTTPFlow] = {}  # submitted, outcome not yet delivered
 
     def load(self, loader: Any) -> None:
         log.setLevel(logging.INFO)  # the per-flow line is info; mitmproxy's own loggers keep their levels
@@ -131,6 +134,13 @@ class ContractCheck:
             None,
             "mitmproxy filter expression choosing the flows to check (default: all). Example: '~d api.openai.com'.",
         )
+        loader.add_option(
+            "contract_worker",
+            bool,
+            True,
+            "Check responses, redact and record in a worker process, so that the proxy only hands them over."
+            " Off: all of it in the proxy's process, before the next request on the connection is read.",
+        )
 
     def configure(self, updated: set[str]) -> None:
         if "termlog_verbosity" in updated:
@@ -141,12 +151,26 @@ class ContractCheck:
             if self._loaded is None:
                 self._loaded = Contract.load(default_version=ctx.options.contract_version)
             self.contract = Contract(self._loaded.documents.values(), ctx.options.contract_version)
+            self.update_settings(version=ctx.options.contract_version)
         if "contract_filter" in updated:
             expression = ctx.options.contract_filter
             try:
                 self.filter = flowfilter.parse(expression) if expression else None
             except ValueError as e:
                 raise exceptions.OptionsError(f"contract_filter: {e}") from e
+
+    def update_settings(self, **changes: Any) -> None:
+        """For the addons whose options the response side uses (Redact, Record)."""
+        self.settings = replace(self.settings, **changes)
+        if self.backend is not None:
+            self.backend.configure(self.settings)
+
+    def running(self) -> None:
+        if ctx.options.contract_worker and self.contract is not None and self.backend is None:
+            try:
+                self.backend = WorkerBackend(self.contract, self.settings, self._deliver)
+            except OSError as e:
+                log.error("assistants-contract: no checking worker (%s); checking in the proxy's process", e)
 
     def _wanted(self, flow: http.HTTPFlow) -> bool:
         return self.filter is None or bool(flowfilter.match(self.filter, flow))
@@ -157,11 +181,14 @@ class ContractCheck:
             # PRI * is the HTTP/2 preface of a client that skipped negotiation; mitmproxy refuses it, and it is
             # no API call.
             return
-        match = self.contract.match(request_from_flow(flow))
-        verdict = FlowVerdict(match, self.contract.check_request(match))
+        verdict = FlowVerdict(request_from_flow(flow))
         flow.metadata[KEY] = verdict
+        if ctx.options.contract_policy != "block":
+            return  # the response side checks the request too, off the proxy's path
+        verdict.violations = self.contract.check_request(self.contract.match(verdict.request))
+        verdict.request_checked = True
         errors = [v for v in verdict.violations if v.severity is Severity.ERROR]
-        if errors and ctx.options.contract_policy == "block":
+        if errors:
             verdict.blocked = True
             flow.response = http.Response.make(
                 400, json.dumps(_blocked_body(errors)), {"content-type": "application/json"}
@@ -175,7 +202,7 @@ class ContractCheck:
             return
         if response.headers.get("content-type", "").split(";")[0].strip().lower() != "text/event-stream":
             return
-        verdict.stream = self.contract.stream_check(verdict.match) if self.contract else None
+        verdict.stream = self.contract.stream_check(self.contract.match(verdict.request)) if self.contract else None
         verdict.decoder = IncrementalDecoder(response.headers.get("content-encoding"))
 
         def tee(chunk: bytes) -> bytes:
@@ -192,65 +219,58 @@ class ContractCheck:
 
         response.stream = tee
 
+    @_guarded
     def response(self, flow: http.HTTPFlow) -> None:
-        if _verdict(flow) is not None:
-            self._finish_soon(flow)
-
-    def error(self, flow: http.HTTPFlow) -> None:
         verdict = _verdict(flow)
-        if verdict is not None and verdict.result is None:
-            self._finish_soon(flow)
+        if verdict is not None and not verdict.submitted:
+            self._submit(flow, verdict)
+
+    error = response  # no response came (upstream down), or not all of it (cut off): submitted with what came
 
     def done(self) -> None:
-        # mitmproxy stops its event loop before `done`: finish what is left, before the sinks' own `done`.
-        for flow_id in list(self._unfinished):
-            self._finish(flow_id)
+        # Before the sinks' own `done`: every outcome still due is delivered to them first.
+        if self.backend is not None:
+            self.backend.close()
+            self.backend = None
 
-    def _finish_soon(self, flow: http.HTTPFlow) -> None:
-        self._unfinished[flow.id] = flow
-        try:
-            asyncio.get_running_loop().call_soon(self._finish, flow.id)
-        except RuntimeError:  # no event loop: mitmproxy's test kit calling the hooks directly
-            self._finish(flow.id)
+    def _submit(self, flow: http.HTTPFlow, verdict: FlowVerdict) -> None:
+        verdict.submitted = True
+        job = self._job(flow, verdict)
+        self._waiting[flow.id] = flow
+        if self.backend is None:
+            assert self.contract is not None
+            self.backend = InlineBackend(Finisher(self.contract, self.settings), self._deliver)
+        self.backend.submit(job)
 
-    def _finish(self, flow_id: str) -> None:
-        flow = self._unfinished.pop(flow_id, None)  # None: a response and an error both asked for it
-        if flow is None:
+    def _job(self, flow: http.HTTPFlow, verdict: FlowVerdict) -> Job:
+        cut = flow.error is not None
+        response: Response | None = None
+        if flow.response is not None:
+            response = response_from_flow(flow, b"".join(verdict.chunks) if verdict.stream is not None else None)
+        if verdict.stream is not None and not (cut and _client_left(flow)):
+            # Complete, or cut by the upstream: the events are judged, `stream.incomplete` included. A client that
+            # hung up cut the stream itself, and the upstream is not to blame for what it did not send.
+            verdict.violations.extend(verdict.stream.finish())
+        return Job(
+            flow.id,
+            verdict.request,
+            response,
+            tuple(verdict.violations),
+            check_request=not verdict.request_checked,
+            check_response=not verdict.blocked,
+            check_body=verdict.stream is None and not cut,
+            record=response is not None and not cut and not verdict.blocked,
+        )
+
+    def _deliver(self, outcome: Outcome) -> None:
+        flow = self._waiting.pop(outcome.flow_id, None)
+        verdict = _verdict(flow) if flow is not None else None
+        if flow is None or verdict is None:
             return
-        try:
-            self._conclude(flow)
-        except Exception:  # noqa: BLE001 - same rule as _guarded: log, and the traffic is not touched
-            log.exception("assistants-contract: internal error checking %s", flow.request.pretty_url)
-            return
+        verdict.result, verdict.exchange = outcome.result, outcome.exchange
         for sink in self.sinks:
             sink.contract_checked(flow)
-        _log_flow(flow)  # after the sinks: Redact has taken the secrets out of the messages
-
-    def _conclude(self, flow: http.HTTPFlow) -> None:
-        verdict = _verdict(flow)
-        assert verdict is not None
-        response = self._check_response(flow, verdict) if flow.response is not None else None
-        verdict.result = CheckResult(verdict.match.version, verdict.match.operation_id, verdict.violations)
-        verdict.exchange = Exchange(verdict.match.request, response)
-
-    def _check_response(self, flow: http.HTTPFlow, verdict: FlowVerdict) -> Response:
-        assert self.contract is not None
-        if verdict.blocked:
-            return response_from_flow(flow)  # our own answer: nothing to check
-        cut = flow.error is not None
-        if verdict.stream is not None:
-            response = response_from_flow(flow, b"".join(verdict.chunks))
-            verdict.violations.extend(self.contract.check_response(verdict.match, replace(response, body=None)))
-            if not (cut and _client_left(flow)):
-                # Complete, or cut by the upstream: the events are judged, `stream.incomplete` included. A client
-                # that hung up cut the stream itself, and the upstream is not to blame for what it did not send.
-                verdict.violations.extend(verdict.stream.finish())
-            return response
-        response = response_from_flow(flow)
-        if cut:
-            response = replace(response, body=None)  # the part that arrived is not the body: check the head only
-        verdict.violations.extend(self.contract.check_response(verdict.match, response))
-        return response
+        _log_flow(flow)
 
 
 def _client_left(flow: http.HTTPFlow) -> bool:
@@ -294,11 +314,12 @@ def _log_flow(flow: http.HTTPFlow) -> None:
 
 
 class Redact:
-    """Makes the redacted copy of each checked exchange and its violations (a message may quote a value from a
-    body): the only form the sinks after it, and the log, see."""
+    """Takes secrets out of the exchange and its violations (a message may quote a value from a body) before
+    they are recorded, reported or logged. This addon holds the option; the redaction runs with the check of
+    the response (finish.py), wherever that runs."""
 
-    def __init__(self) -> None:
-        self.redactor = Redactor()
+    def __init__(self, check: ContractCheck) -> None:
+        self._check = check
 
     def load(self, loader: Any) -> None:
         loader.add_option(
@@ -311,27 +332,23 @@ class Redact:
 
     def configure(self, updated: set[str]) -> None:
         if "contract_redact" in updated:
+            patterns = tuple(ctx.options.contract_redact)
             try:
-                self.redactor = Redactor(tuple(ctx.options.contract_redact))
+                Redactor(patterns)
             except ValueError as e:
                 raise exceptions.OptionsError(str(e)) from e
-
-    @_guarded
-    def contract_checked(self, flow: http.HTTPFlow) -> None:
-        verdict = _verdict(flow)
-        if verdict is not None and verdict.exchange is not None and verdict.result is not None:
-            verdict.exchange = self.redactor.exchange(verdict.exchange)
-            verdict.result = self.redactor.result(verdict.result)
+            self._check.update_settings(redact=patterns)
 
 
 class Record:
-    """Writes each checked exchange (redacted) to a vcrpy cassette: one cassette per proxy session, named
-    `<timestamp>.yaml` in `contract_record_dir`, rewritten atomically as flows arrive. Flows that did not end
-    with a whole response (upstream down, a stream cut off, blocked by us) are reported but not recorded:
-    replay would present them as complete."""
+    """Records each checked exchange (redacted) in a vcrpy cassette: one cassette per proxy session, named
+    `<timestamp>.yaml` in `contract_record_dir`, growing as flows arrive. Flows that did not end with a whole
+    response (upstream down, a stream cut off, blocked by us) are reported but not recorded: replay would
+    present them as complete. This addon holds the options; the writing runs with the check of the response
+    (finish.py), wherever that runs."""
 
-    def __init__(self) -> None:
-        self.cassette: CassetteFile | None = None
+    def __init__(self, check: ContractCheck) -> None:
+        self._check = check
 
     def load(self, loader: Any) -> None:
         loader.add_option(
@@ -349,9 +366,11 @@ class Record:
         )
 
     def configure(self, updated: set[str]) -> None:
+        if "contract_record_origin" in updated:
+            self._check.update_settings(record_origin=ctx.options.contract_record_origin)
         if "contract_record_dir" in updated:
-            self._close()
             folder = ctx.options.contract_record_dir
+            path = None
             if folder:
                 path = Path(folder).expanduser()
                 try:
@@ -359,28 +378,8 @@ class Record:
                 except OSError as e:
                     raise exceptions.OptionsError(f"contract_record_dir {folder!r}: {e.strerror}") from e
                 name = time.strftime("%Y%m%d-%H%M%S") + f"-{int(time.time() * 1000) % 1000:03d}.yaml"
-                self.cassette = CassetteFile(path / name)
-
-    @_guarded
-    def contract_checked(self, flow: http.HTTPFlow) -> None:
-        verdict = _verdict(flow)
-        if self.cassette is None or verdict is None or verdict.exchange is None:
-            return
-        if verdict.exchange.response is not None and flow.error is None and not verdict.blocked:
-            origin = ctx.options.contract_record_origin
-            self.cassette.add(interaction(verdict.exchange, verdict.result, origin))
-
-    def done(self) -> None:
-        self._close()
-
-    def _close(self) -> None:
-        if self.cassette is not None:
-            self.cassette.close()
-            if self.cassette.failures:
-                log.error(
-                    "assistants-contract: %d cassette writes failed (%s)", self.cassette.failures, self.cassette.path
-                )
-            self.cassette = None
+                path = path / name
+            self._check.update_settings(record_path=path)
 
 
 class Report:
@@ -445,8 +444,8 @@ class Mark:
 
 
 def default_addons(contract: Contract | None = None) -> list[Any]:
-    """The product, composed: check, then redact, then the other sinks. Order matters: each sink reads what the
-    one before it left in the flow's metadata."""
+    """The product, composed: the check, the addons whose options its response side uses, then the sinks of
+    its verdicts. ContractCheck comes first: its `done` delivers the last verdicts before the sinks' own."""
     check = ContractCheck(contract)
-    check.sinks = [Redact(), Record(), Report(check), Mark()]
-    return [check, *check.sinks]
+    check.sinks = [Report(check), Mark()]
+    return [check, Redact(check), Record(check), *check.sinks]

@@ -1,0 +1,141 @@
+"""The response side of a flow's verdict: check the response, redact the exchange, record it.
+
+This is most of the proxy's work on a flow (for a 48 KB message list: parsing and checking the body, finding
+the secrets in it, writing it to the cassette), and none of it has to happen before the client has its answer.
+So it is a function of picklable data, `Finisher.finish(Job) -> Outcome`, and a backend decides where it runs:
+`InlineBackend` in the proxy's own process, or `worker.WorkerBackend` in a process of its own, where it costs
+the proxy's event loop nothing but handing the job over.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol
+
+from .._models import CheckResult, Exchange, Request, Response, Violation
+from ..contract import Contract
+from ..record.cassette import CassetteFile, interaction
+from ..record.redact import Redactor
+
+__all__ = ["Backend", "Finisher", "InlineBackend", "Job", "Outcome", "Settings"]
+
+log = logging.getLogger("assistants_contract")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the response side needs of the proxy's options."""
+
+    version: str = "v2"  # contract_version
+    redact: tuple[str, ...] = ()  # contract_redact
+    record_path: Path | None = None  # the session's cassette in contract_record_dir
+    record_origin: str | None = None  # contract_record_origin
+
+
+@dataclass(frozen=True)
+class Job:
+    """One flow's response side. `found` holds what the proxy already found: a stream's violations, checked
+    event by event as it passed, and the request's when the `block` policy had to check it at once."""
+
+    flow_id: str
+    request: Request
+    response: Response | None
+    found: tuple[Violation, ...]
+    check_request: bool  # False: already checked, its violations are in `found`
+    check_response: bool  # False: the response is our own (block policy)
+    check_body: bool  # False: a stream (its events are in `found`), or a body cut off on the way
+    record: bool  # only a whole exchange goes to the cassette: replay would serve a cut one as complete
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The verdict, with secrets taken out of it: the result, and the exchange without its bodies (reports and
+    logs need its method, URL, headers and status)."""
+
+    flow_id: str
+    result: CheckResult
+    exchange: Exchange
+
+
+class Finisher:
+    """Does the work of a `Job`. Owns the session's cassette while recording."""
+
+    def __init__(self, contract: Contract, settings: Settings = Settings()) -> None:
+        self.contract = contract
+        self.settings = Settings(version=contract.default_version)
+        self.redactor = Redactor()
+        self.cassette: CassetteFile | None = None
+        self.configure(settings)
+
+    def configure(self, settings: Settings) -> None:
+        if settings.version != self.settings.version:
+            self.contract = Contract(self.contract.documents.values(), settings.version)
+        if settings.redact != self.settings.redact:
+            self.redactor = Redactor(settings.redact)  # the patterns were compiled once already, by Redact
+        if settings.record_path != self.settings.record_path:
+            self.close()
+            self.cassette = CassetteFile(settings.record_path) if settings.record_path else None
+        self.settings = settings
+
+    def finish(self, job: Job) -> Outcome:
+        match = self.contract.match(job.request)
+        violations = self.contract.check_request(match) if job.check_request else []
+        violations.extend(job.found)
+        if job.response is not None and job.check_response:
+            checked = job.response if job.check_body else replace(job.response, body=None)
+            violations.extend(self.contract.check_response(match, checked))
+        result = self.redactor.result(CheckResult(match.version, match.operation_id, violations))
+        exchange = self.redactor.exchange(Exchange(job.request, job.response))
+        if self.cassette is not None and job.record and exchange.response is not None:
+            self.cassette.add(interaction(exchange, result, self.settings.record_origin))
+        return Outcome(job.flow_id, result, _without_bodies(exchange))
+
+    def close(self) -> None:
+        if self.cassette is not None:
+            self.cassette.close()
+            if self.cassette.failures:
+                log.error(
+                    "assistants-contract: %d cassette writes failed (%s)", self.cassette.failures, self.cassette.path
+                )
+            self.cassette = None
+
+
+def _without_bodies(exchange: Exchange) -> Exchange:
+    response = replace(exchange.response, body=None) if exchange.response is not None else None
+    return replace(exchange, request=replace(exchange.request, body=None), response=response)
+
+
+Deliver = Callable[[Outcome], None]
+
+
+class Backend(Protocol):
+    """Where jobs run. `deliver` gets each outcome, on the proxy's event loop, in any order."""
+
+    def configure(self, settings: Settings) -> None: ...
+
+    def submit(self, job: Job) -> None: ...
+
+    def close(self) -> None:
+        """Deliver every outcome still due, then stop."""
+        ...
+
+
+class InlineBackend:
+    """Runs each job at once, in this process: for mitmproxy's test kit (no event loop), and when the worker
+    process cannot be had."""
+
+    def __init__(self, finisher: Finisher, deliver: Deliver) -> None:
+        self.finisher = finisher
+        self.deliver = deliver
+
+    def configure(self, settings: Settings) -> None:
+        self.finisher.configure(settings)
+
+    def submit(self, job: Job) -> None:
+        self.deliver(self.finisher.finish(job))
+
+    def close(self) -> None:
+        self.finisher.close()
