@@ -4,7 +4,7 @@
         --set contract_record_dir=cassettes/recorded --set contract_report_dir=reports
 
 Options (all `--set`): contract_version (v1|v2), contract_policy (pass|warn|block), contract_filter,
-contract_record_dir, contract_report_dir, contract_redact. `assistants-contract proxy` runs the same addons
+contract_record_dir, contract_record_origin, contract_report_dir, contract_redact, contract_worker. `assistants-contract proxy` runs the same addons
 with friendlier flags and starts the reference server when no upstream is given.
 """
 

@@ -169,7 +169,7 @@ class ContractCheck:
         if ctx.options.contract_worker and self.contract is not None and self.backend is None:
             try:
                 self.backend = WorkerBackend(self.contract, self.settings, self._deliver)
-            except OSError as e:
+            except (OSError, RuntimeError) as e:  # no python to start, or no event loop to hear from it
                 log.error("assistants-contract: no checking worker (%s); checking in the proxy's process", e)
 
     def _wanted(self, flow: http.HTTPFlow) -> bool:

@@ -22,6 +22,7 @@ import os
 import pickle
 import queue
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -207,6 +208,9 @@ class WorkerBackend:
 
 
 def main() -> int:
+    # Ctrl-C in a terminal reaches the whole process group; the proxy decides when this ends, by closing stdin
+    # once it has sent the last job (or by dying: then too stdin ends, after the jobs it sent).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # stdout carries the outcomes: anything printed goes to the proxy's terminal instead
     start = _receive(stdin)
