@@ -7,11 +7,12 @@ Nothing here may break traffic. A finding is recorded, never raised; an exceptio
 logged as an internal error, and the flow goes on unchanged. Streamed bodies (`text/event-stream`) pass chunk
 by chunk as they arrive: the checker sees a copy, never holds bytes back.
 
-Nor may checking slow the traffic down. The request is checked before it is forwarded (the `block` policy
-must answer it), and a stream's events as they pass; the rest, checking the response, redacting and
-recording, is a job for a worker process (see finish.py and worker.py), so mitmproxy's event loop only hands
-it over. Its outcome comes back to ContractCheck, which gives it to its sinks (Report, Mark) by calling their
-`contract_checked`; Redact and Record hold the options that job is done with.
+Nor may checking slow the traffic down. Under the `block` policy the request is checked before it is
+forwarded, since a bad one must be answered; a stream's events are checked as they pass. The rest (checking
+the request and the response, redacting, recording) is a job for a worker process (see finish.py and
+worker.py), so mitmproxy's event loop only hands it over. Its outcome comes back to ContractCheck, which
+gives it to its sinks (Report, Mark) by calling their `contract_checked`; Redact and Record hold the options
+that job is done with.
 """
 
 from __future__ import annotations
@@ -38,15 +39,7 @@ from ..sources.mitmproxy_flow import request_from_flow, response_from_flow
 from .finish import Backend, Finisher, InlineBackend, Job, Outcome, Settings
 from .worker import WorkerBackend
 
-__all__ = [
-    "ContractCheck",
-    "FlowVerdict",
-    "Mark",
-    "Record",
-    "Redact",
-    "Report",
-    "default_addons",
-]
+__all__ = ["ContractCheck", "FlowVerdict", "Mark", "Record", "Redact", "Report", "default_addons"]
 
 log = logging.getLogger("assistants_contract")
 KEY = "assistants_contract"

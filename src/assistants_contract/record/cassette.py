@@ -8,10 +8,9 @@ reads only `request` and `response` and ignores it.
 
 Each interaction is one line of the `interactions` list, a YAML flow mapping (`- {"request": ...}`) in
 plain ASCII: strings are YAML double-quoted scalars, which is JSON string syntax plus a few more escapes, so
-any YAML loader reads them back exactly. `serialize_interaction` writes it rather than `yaml.dump`: the data is
-always the same few shapes, and PyYAML's representer spends about 2 ms on a 48 KB body in the proxy's process,
-where every millisecond is taken from the traffic. One line an interaction is also what lets the file grow by
-appending alone (see `CassetteFile`).
+any YAML loader reads them back exactly. One line an interaction is what lets the file grow by appending alone
+(see `CassetteFile`). `serialize_interaction` writes it rather than `yaml.dump`, since the data is always the
+same few shapes: for a 48 KB message list it takes 0.23 ms, PyYAML's C dumper 0.68 ms.
 """
 
 from __future__ import annotations
