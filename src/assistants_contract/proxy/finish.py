@@ -74,7 +74,7 @@ class Finisher:
         if settings.version != self.settings.version:
             self.contract = Contract(self.contract.documents.values(), settings.version)
         if settings.redact != self.settings.redact:
-            self.redactor = Redactor(settings.redact)  # the patterns were compiled once already, by Redact
+            self.redactor = Redactor(settings.redact)  # Redact has made sure they compile
         if settings.record_path != self.settings.record_path:
             self.close()
             self.cassette = CassetteFile(settings.record_path) if settings.record_path else None
@@ -88,9 +88,12 @@ class Finisher:
             checked = job.response if job.check_body else replace(job.response, body=None)
             violations.extend(self.contract.check_response(match, checked))
         result = self.redactor.result(CheckResult(match.version, match.operation_id, violations))
-        exchange = self.redactor.exchange(Exchange(job.request, job.response))
-        if self.cassette is not None and job.record and exchange.response is not None:
-            self.cassette.add(interaction(exchange, result, self.settings.record_origin))
+        exchange = Exchange(job.request, job.response)
+        if self.cassette is None or not job.record or job.response is None:
+            # Only the cassette keeps bodies: redact just what the outcome carries.
+            return Outcome(job.flow_id, result, self.redactor.exchange(_without_bodies(exchange)))
+        exchange = self.redactor.exchange(exchange)
+        self.cassette.add(interaction(exchange, result, self.settings.record_origin))
         return Outcome(job.flow_id, result, _without_bodies(exchange))
 
     def close(self) -> None:

@@ -171,7 +171,7 @@ class CassetteFile:
     """One cassette that grows as interactions arrive. A background thread serializes and writes, so the proxy's
     hooks only enqueue.
 
-    The file is only ever appended to, so an interaction costs the same however long the session has run. It
+    The file is only ever appended to: nothing written is written again, however long the session. It
     is made, atomically, with the first interactions. Each later batch is appended as lines that YAML reads as
     comments (`# {...}`); once they are all on disk, the first byte of each is overwritten with `-`, which
     makes it an item of the list. Writing one byte cannot be torn, so a kill at any moment leaves a cassette
