@@ -164,3 +164,40 @@ def test_no_published_spec_markers_or_nullable_keyword(doc):
     raw = bundled_contract_path(version).read_text(encoding="utf-8")
     assert not re.search(r"x-oai(Meta|TypeLabel|Expandable)", raw)
     assert not re.search(r"^\s*nullable:", raw, re.M)
+
+
+def _object_schemas(node, where=""):
+    """Every schema object with `properties`, anywhere in the document, with its location."""
+    if isinstance(node, dict):
+        if isinstance(node.get("properties"), dict) and not where.endswith("/properties"):
+            yield where, node
+        for key, value in node.items():
+            yield from _object_schemas(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _object_schemas(value, f"{where}/{i}")
+
+
+def test_every_object_says_whether_it_takes_other_keys(doc):
+    # Tools that read the document (schemathesis above all) see the same closed shapes the core enforces.
+    _, document = doc
+    open_ones = [where for where, schema in _object_schemas(document) if "additionalProperties" not in schema]
+    assert open_ones == []
+
+
+ID_PREFIXES = {
+    "assistant_id": "^asst_",
+    "thread_id": "^thread_",
+    "message_id": "^msg_",
+    "run_id": "^run_",
+    "step_id": "^step_",
+    "file_id": "^file-",
+}
+
+
+def test_every_id_in_a_path_declares_its_prefix(doc):
+    _, document = doc
+    for path, item in document["paths"].items():
+        for param in item.get("parameters", []):
+            assert param["in"] == "path"
+            assert param["schema"].get("pattern") == ID_PREFIXES[param["name"]], (path, param["name"])

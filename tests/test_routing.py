@@ -22,7 +22,6 @@ def router():
         ("POST", "/v1/threads", "createThread", {}),
         ("post", "/threads/runs", "createThreadAndRun", {}),
         ("POST", "/threads/thread_1", "modifyThread", {"thread_id": "thread_1"}),
-        ("GET", "/threads/runs", "getThread", {"thread_id": "runs"}),
         ("GET", "/v1/threads/thread_1/runs/run_2", "getRun", {"thread_id": "thread_1", "run_id": "run_2"}),
         ("GET", "/threads/thread%201/", "getThread", {"thread_id": "thread 1"}),
     ],
@@ -37,6 +36,13 @@ def test_known_path_with_unknown_method_lists_the_allowed_ones(router):
     found = router.match("PUT", "/threads/thread_1/runs/run_2")
     assert found.route is not None and found.operation_id is None
     assert found.allowed == ("GET", "POST")
+
+
+def test_a_literal_segment_is_never_taken_for_an_id(router):
+    # /threads/runs has only POST; GET there is a method it lacks, not getThread of a thread called "runs".
+    found = router.match("GET", "/threads/runs")
+    assert found.route is not None and found.route.template == "/threads/runs"
+    assert found.operation_id is None and found.allowed == ("POST",)
 
 
 @pytest.mark.parametrize("path", ["/nope", "/threads/a/b", "/v2/threads", "/"])

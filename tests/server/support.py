@@ -11,23 +11,19 @@ import contextlib
 import fcntl
 import json
 import os
-import socket
-import ssl
 import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 
 from assistants_contract import Headers, Request
+from assistants_contract.server.threaded import serve_in_thread
 
 API_KEY = "sk-test-reference-server-0000000000000000"
 RESULT_MARK = "@@RESULT@@"
@@ -121,64 +117,13 @@ class _Recorder:
 def serve(
     app: Starlette, timeout: float = 15.0, *, ssl_certfile: str | None = None, ssl_keyfile: str | None = None
 ) -> Iterator[LiveServer]:
-    """Run `app` with uvicorn in a daemon thread on a free loopback port until the block ends.
-
-    With `ssl_certfile`/`ssl_keyfile` it serves HTTPS (`root` is then `https://127.0.0.1:PORT`), for tests of
-    clients and proxies that must cross TLS.
-    """
-    # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say so (else Nagle adds ~40 ms a request)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
+    """Run `app` with uvicorn in a daemon thread on a free loopback port until the block ends, noting every
+    request it gets. With `ssl_certfile`/`ssl_keyfile` it serves HTTPS (`root` is then `https://127.0.0.1:PORT`),
+    for tests of clients and proxies that must cross TLS."""
     requests: list[Seen] = []
-    config = uvicorn.Config(
-        _Recorder(app, requests),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        ssl_certfile=ssl_certfile,
-        ssl_keyfile=ssl_keyfile,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True)
-    thread.start()
-    tls = ssl_certfile is not None
-    root = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
-    try:
-        _wait_until_answering(server, thread, port, timeout, tls=tls)
+    recorder = _Recorder(app, requests)
+    with serve_in_thread(recorder, timeout=timeout, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile) as root:
         yield LiveServer(root, app, requests)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-
-
-def _wait_until_answering(
-    server: uvicorn.Server, thread: threading.Thread, port: int, timeout: float, *, tls: bool = False
-) -> None:
-    context = None
-    if tls:  # the probe only asks whether the app answers; the certificate is the test's business
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not thread.is_alive():
-            raise RuntimeError("the uvicorn thread died while starting")
-        if server.started:
-            # An undocumented path: answered 404 Invalid URL by the app, and never self-checked.
-            probe = (
-                b"GET /_ready HTTP/1.1\r\nHost: 127.0.0.1\r\nOpenAI-Beta: assistants=v2\r\nConnection: close\r\n\r\n"
-            )
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1) as raw:
-                conn = context.wrap_socket(raw, server_hostname="127.0.0.1") if context else raw
-                conn.sendall(probe)
-                if conn.recv(64).startswith(b"HTTP/1.1 404"):
-                    return
-        time.sleep(0.02)
-    raise RuntimeError(f"the server on port {port} did not answer within {timeout} s")
 
 
 def format_violations(violations: list) -> str:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
+
+from assistants_contract.server import create_app
 
 from .support import API_KEY, FILE_A, FILE_B, V1, V2, WEATHER_TOOL, run_client
 
@@ -560,26 +563,75 @@ def test_missing_bearer_key_is_401(live_server, http):
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "message"),
+    ("path", "message"),
     [
-        ("GET", "/nothing/here", "Invalid URL (GET /v1/nothing/here)"),
-        ("PUT", "/assistants", "Invalid URL (PUT /v1/assistants)"),
-        ("DELETE", "/assistants", "Invalid URL (DELETE /v1/assistants)"),
-        ("PATCH", "/threads/thread_abc", "Invalid URL (PATCH /v1/threads/thread_abc)"),
-        ("GET", "/threads/t_1/runs/run_1/cancel", "Invalid URL (GET /v1/threads/t_1/runs/run_1/cancel)"),
-        ("GET", "/assistants/asst_abc/files", "Invalid URL (GET /v1/assistants/asst_abc/files)"),  # v1 only
+        ("/nothing/here", "Invalid URL (GET /v1/nothing/here)"),
+        ("/assistants/asst_abc/files", "Invalid URL (GET /v1/assistants/asst_abc/files)"),  # v1 only
     ],
 )
-def test_unknown_path_or_method_is_404_invalid_url(live_server, http, method, path, message):
-    response = http.request(method, path, headers=V2)
+def test_unknown_path_is_404_invalid_url(live_server, http, path, message):
+    response = http.get(path, headers=V2)
     assert response.status_code == 404
     assert _error(response) == {"message": message, "type": "invalid_request_error", "param": None, "code": None}
 
 
-def test_v2_only_operation_with_v1_header_is_404(live_server, http):
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PUT", "/assistants", "GET, POST"),
+        ("DELETE", "/assistants", "GET, POST"),
+        ("PATCH", "/threads/thread_abc", "DELETE, GET, POST"),
+        ("GET", "/threads/runs", "POST"),  # not getThread of a thread called "runs"
+        ("GET", "/threads/t_1/runs/run_1/cancel", "POST"),
+    ],
+)
+def test_known_path_with_undocumented_method_is_405_with_allow(live_server, http, method, path, allow):
+    response = http.request(method, path, headers=V2)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+    assert _error(response) == {
+        "message": f"Invalid method for URL ({method} /v1{path})",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": None,
+    }
+
+
+def test_v2_only_operation_with_v1_header_is_405(live_server, http):
     response = http.delete("/threads/thread_abc/messages/msg_abc", headers=V1)
+    assert response.status_code == 405 and response.headers["allow"] == "GET, POST"
+    assert _error(response)["message"] == "Invalid method for URL (DELETE /v1/threads/thread_abc/messages/msg_abc)"
+
+
+def test_a_newline_in_a_path_id_gets_the_json_404(live_server, http):
+    response = http.get("/threads/thread_%0Aabc/messages", headers=V2)
     assert response.status_code == 404
-    assert _error(response)["message"] == "Invalid URL (DELETE /v1/threads/thread_abc/messages/msg_abc)"
+    assert _error(response)["message"] == "No thread found with id 'thread_\nabc'."
+
+
+def test_with_api_keys_only_those_keys_are_accepted(server_contract):
+    app = create_app("stateful", contract=server_contract, api_keys=["sk-good-1", "sk-good-2"])
+    with TestClient(app) as client:
+        for key in ("sk-good-1", "sk-good-2"):
+            ok = client.get(
+                "/v1/assistants", headers={"OpenAI-Beta": "assistants=v2", "Authorization": f"Bearer {key}"}
+            )
+            assert ok.status_code == 200, ok.text
+        wrong = client.get("/v1/assistants", headers={"OpenAI-Beta": "assistants=v2", "Authorization": "Bearer sk-bad"})
+        assert wrong.status_code == 401
+        error = _error(wrong)
+        assert error["code"] == "invalid_api_key" and "sk-bad" not in error["message"]
+        missing = client.get("/v1/assistants", headers={"OpenAI-Beta": "assistants=v2"})
+        assert missing.status_code == 401 and _error(missing)["code"] is None
+
+
+def test_a_v2_function_tool_reads_without_strict_through_v1(live_server, http):
+    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}, "strict": True}}
+    created = http.post("/assistants", headers=V2, json={"model": "gpt-4o", "tools": [tool]}).json()
+    assert created["tools"][0]["function"]["strict"] is True
+    through_v1 = http.get(f"/assistants/{created['id']}", headers=V1).json()
+    assert through_v1["tools"] == [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+    assert live_server.violations == []
 
 
 def test_bare_paths_are_served_too(live_server):

@@ -36,6 +36,7 @@ class Match:
     operation: Operation | None
     path_params: dict[str, str]
     violations: list[Violation] = field(default_factory=list)  # from routing and version selection
+    allowed: tuple[str, ...] = ()  # the path's documented methods, when the path is known but the method is not
     _query: dict[str, list[str]] | None = None
     _body: Any = _UNPARSED
 

@@ -66,7 +66,7 @@ class Contract:
         path = _path_of(request.url)
         route = document.router.match(request.method, path)
         operation = document.operations.get(route.operation_id) if route.operation_id else None
-        result = Match(request, document, operation, dict(route.path_params), found)
+        result = Match(request, document, operation, dict(route.path_params), found, route.allowed)
         if route.route is None:
             found.append(
                 violation(

@@ -1,8 +1,9 @@
 """Find the operation for a method and a concrete path.
 
 Templates are matched segment by segment. When several templates fit (`POST /threads/runs` fits both
-`/threads/runs` and `/threads/{thread_id}`), the one with more literal segments wins, as a server's router
-would choose.
+`/threads/runs` and `/threads/{thread_id}`), the one with more literal segments wins, whatever the method: a
+literal segment names a route, never an id, so `GET /threads/runs` is a method `/threads/runs` does not have
+(405), not a thread called `runs`.
 """
 
 from __future__ import annotations
@@ -65,19 +66,14 @@ class Router:
         return self._match_segments(method.upper(), segments)
 
     def _match_segments(self, method: str, segments: list[str]) -> RouteMatch:
-        first_fit: Route | None = None
-        first_params: dict[str, str] = {}
-        for route in self._by_length.get(len(segments), ()):
+        for route in self._by_length.get(len(segments), ()):  # most literal segments first
             params = _bind(route, segments)
             if params is None:
                 continue
             if method in route.methods:
                 return RouteMatch(route, route.methods[method], params)
-            if first_fit is None:
-                first_fit, first_params = route, params
-        if first_fit is None:
-            return RouteMatch(None, None, {})
-        return RouteMatch(first_fit, None, first_params, tuple(sorted(first_fit.methods)))
+            return RouteMatch(route, None, params, tuple(sorted(route.methods)))
+        return RouteMatch(None, None, {})
 
 
 def _bind(route: Route, segments: list[str]) -> dict[str, str] | None:

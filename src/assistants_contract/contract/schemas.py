@@ -3,10 +3,10 @@
 Every schema the checks need (request bodies, response bodies, parameters, stream event payloads) is given a
 key and compiled once, twice over:
 
-- *open*: the schema as the document writes it;
-- *closed*: the same with `unevaluatedProperties: false` added to every object schema that declares
-  `properties` and says nothing about extra keys. Requests are checked against the closed form (the API rejects
-  unknown arguments); responses against the open form, with the closed form telling which extra keys to warn
+- *closed*: the schema as the document writes it. The documents close every object they describe
+  (`additionalProperties: false`), as the API refuses unknown request arguments;
+- *open*: the same with every `additionalProperties: false` taken out. Requests are checked against the closed
+  form; responses against the open form (the API grows), with the closed form telling which extra keys to warn
   about.
 
 The happy path costs one `is_valid` call on the closed form. Only a failing instance pays for error collection,
@@ -74,31 +74,25 @@ class SchemaError:
     key: str | None = None  # the unexpected key's name, when the error is exactly that
 
 
-def _close_in_place(schema: Any) -> None:
-    """Add `unevaluatedProperties: false` to every object schema with `properties` and no rule for other
-    keys. `unevaluatedProperties` (not `additionalProperties`) so keys that the schema's own `allOf` / `oneOf`
-    subschemas declare still count as known. (An object schema used *inside* someone else's `allOf` would
-    reject its siblings' keys, which is why the contracts do not extend objects with `allOf`.)"""
+def _open_in_place(schema: Any) -> None:
+    """Take `additionalProperties: false` out of every object schema, so that extra keys are allowed: the
+    lenient reading that responses get."""
     if not isinstance(schema, dict):
         return
-    if (
-        isinstance(schema.get("properties"), dict)
-        and "additionalProperties" not in schema
-        and "unevaluatedProperties" not in schema
-    ):
-        schema["unevaluatedProperties"] = False
+    if schema.get("additionalProperties") is False:
+        del schema["additionalProperties"]
     for keyword in _SCHEMA_MAPS:
         sub = schema.get(keyword)
         if isinstance(sub, dict):
             for value in sub.values():
-                _close_in_place(value)
+                _open_in_place(value)
     for keyword in _SCHEMA_LISTS:
         sub = schema.get(keyword)
         if isinstance(sub, list):
             for value in sub:
-                _close_in_place(value)
+                _open_in_place(value)
     for keyword in _SCHEMA_VALUES:
-        _close_in_place(schema.get(keyword))
+        _open_in_place(schema.get(keyword))
 
 
 class SchemaSet:
@@ -118,11 +112,11 @@ class SchemaSet:
             "components": {"schemas": dict(schemas)},
             "$defs": {self._names[key]: schema for key, (schema, _) in entries.items()},
         }
-        closed_root = copy.deepcopy(self._root)
-        for schema in [*closed_root["components"]["schemas"].values(), *closed_root["$defs"].values()]:
-            _close_in_place(schema)
-        self._open_by_key = self._compile(self._root)
-        self._closed_by_key = self._compile(closed_root)
+        open_root = copy.deepcopy(self._root)
+        for schema in [*open_root["components"]["schemas"].values(), *open_root["$defs"].values()]:
+            _open_in_place(schema)
+        self._closed_by_key = self._compile(self._root)
+        self._open_by_key = self._compile(open_root)
 
     def _compile(self, root: dict) -> dict[str, Any]:
         """One validator per entry, all compiled in one pass. Raises ValueError naming the first entry that

@@ -7,6 +7,10 @@ from the store become responses in one exception handler.
 
 With `self_check=True` every response the server sends is checked against the contract too (streams event by
 event); what is found is kept in `app.state.violations` for tests to assert on.
+
+With `faults=[...]` the server makes the mistakes `faults.py` catalogs, on purpose, for proving that a conformance
+suite catches them. They act at four points, marked "fault hook" below: the request's violations before the
+server acts on them, the backend call, the JSON answer before it is sent, and a stream's events.
 """
 
 from __future__ import annotations
@@ -14,20 +18,21 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import request_response
 
 from .._models import Headers, Request, Severity, Violation
 from .._models import Response as CoreResponse
 from ..contract import Contract
 from ..contract.checks import Match
-from .errors import APIError, BadRequest, NotFound, Unauthorized
+from .errors import APIError, BadRequest, MethodNotAllowed, NotFound, Unauthorized
+from .faults import FaultSet, Reply, resolve_faults
 from .mock import MockBackend
 from .render import Renderer
 from .stateful import StatefulBackend
@@ -44,6 +49,10 @@ _NO_KEY_MESSAGE = (
     "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer"
     " auth (i.e. Authorization: Bearer YOUR_KEY)."
 )
+# The real message quotes the key half masked; this one names none of it, so no log or recording holds a key.
+_WRONG_KEY_MESSAGE = (
+    "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys."
+)
 _POLL_AFTER_MS = "10"
 
 
@@ -55,82 +64,98 @@ def create_app(
     default_version: str = "v2",
     stream_delay: float = 0.0,
     self_check: bool = False,
+    api_keys: Collection[str] = (),
+    faults: Sequence[str] = (),
 ) -> Starlette:
-    """Build the app. `stream_delay` spaces streamed events (seconds) so clients see them arrive one by one."""
+    """Build the app. `stream_delay` spaces streamed events (seconds) so clients see them arrive one by one.
+    With `api_keys`, only those bearer keys are accepted (401 `invalid_api_key` otherwise); without, any key.
+    `faults` names entries of `faults.FAULTS` to switch on (ValueError for an unknown name)."""
     if mode not in MODES:
         raise ValueError(f"unknown server mode {mode!r}; choose one of {', '.join(MODES)}")
+    hooks = resolve_faults(faults)
+    if store is not None and hooks.store_flags:
+        # A store made elsewhere keeps its own flags; silently not making the fault would be worse.
+        raise ValueError(f"faults {', '.join(hooks.names)} need a store of their own: leave `store` out")
     contract = contract or Contract.load(default_version=default_version)
     renderers = {version: Renderer(document) for version, document in contract.documents.items()}
-    backend = StatefulBackend(store or Store()) if mode == "stateful" else MockBackend()
+    backend = StatefulBackend(store or Store(**hooks.store_flags)) if mode == "stateful" else MockBackend()
+    backend_store = backend.store if isinstance(backend, StatefulBackend) else None
     violations: list[Violation] = []
+    keys = frozenset(api_keys)
 
     async def endpoint(http: StarletteRequest) -> Response:
         body = await http.body()
-        url = http.url.path + (f"?{http.url.query}" if http.url.query else "")
+        # The path as sent (still percent-encoded): `http.url` goes through urlsplit, which drops newlines.
+        raw_path = http.scope.get("raw_path") or http.url.path.encode()
+        query = http.scope.get("query_string", b"")
+        url = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
         request = Request(http.method, url, Headers(http.headers.items()), body or None)
         match = contract.match(request)
         try:
-            call = _admit(contract, match, strict_ids=mode == "stateful")
-            result = backend.handle(call)
+            call = _admit(contract, match, check_ids=mode == "stateful", api_keys=keys, hooks=hooks)
+            result = hooks.serve(call, backend.handle, backend_store)  # fault hook: the backend call
         except APIError as e:
-            return _respond(match, e.status, e.body(), contract, violations, self_check)
+            return _respond(match, e.status, e.body(), contract, violations, self_check, hooks, e.headers)
         render = renderers[match.version]
         if isinstance(result, list):  # a stream: (event, payload) pairs
-            return _stream(match, result, render, stream_delay, contract, violations, self_check)
-        return _respond(match, 200, render(result), contract, violations, self_check)
+            return _stream(match, result, render, stream_delay, contract, violations, self_check, hooks)
+        return _respond(match, 200, render(result), contract, violations, self_check, hooks)
 
-    app = Starlette(
-        routes=[Route("/{path:path}", endpoint, methods=["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"])]
-    )
+    app = Starlette()
+    # Every request, whatever its method and path, goes to the one endpoint: the contract routes. (A route
+    # pattern would not do: starlette's `{path:path}` does not match a path holding a newline, `%0A`, and
+    # such requests would get its text/plain 404 instead of the API's JSON error.)
+    app.router.default = request_response(endpoint)
     app.state.violations = violations
     app.state.backend = backend
+    app.state.faults = hooks.names
     return app
 
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """What an endpoint hands the backend: the operation, its path ids, query, body and version."""
+    """What an endpoint hands the backend: the operation, its path ids, query, body and version.
+
+    `overlooked` holds the request's violations that the server let through: only faults let any through."""
 
     operation_id: str
     params: dict[str, str]
     query: dict[str, Any]
     body: Any
     version: str
+    overlooked: tuple[Violation, ...] = ()
 
 
-_ID_PREFIXES = {
-    "assistant_id": "asst",
-    "thread_id": "thread",
-    "message_id": "msg",
-    "run_id": "run",
-    "step_id": "step",
-    "file_id": "file",
-}
+def _admit(contract: Contract, match: Match, *, check_ids: bool, api_keys: frozenset[str], hooks: FaultSet) -> Call:
+    """Turn the core's findings into the API's refusals, or into a Call for the backend.
 
-
-def _admit(contract: Contract, match: Match, *, strict_ids: bool) -> Call:
-    """Turn the core's findings into the API's refusals, or into a Call for the backend."""
+    With `check_ids=False` (mock mode) ids only have to be present, not have their kind's prefix, in the path as
+    in the body (`assistant_id`, `file_id`): SDK test suites send made-up ones such as "string"."""
     request = match.request
-    codes = {v.code: v for v in match.violations}
+    # check_request repeats the routing violations (match.violations) and adds the request checks' own.
+    found = contract.check_request(match)
+    acted_on = hooks.admit(match, found)  # fault hook: the violations the server acts on
+    overlooked = () if acted_on is found else tuple(v for v in found if v not in acted_on)
+    codes = {v.code for v in acted_on}
     if "request.header.missing" in codes or "request.header.invalid" in codes:
         raise BadRequest(_BETA_MESSAGE.format(version=contract.default_version), code="invalid_beta")
     if match.operation is None:
-        raise NotFound(f"Invalid URL ({request.method} {request.url.split('?')[0]})")
-    found = contract.check_request(match)
-    for violation in found:
-        if violation.code == "request.auth.missing":
-            raise Unauthorized(_NO_KEY_MESSAGE)
-    for violation in found:
+        where = f"{request.method} {request.url.split('?')[0]}"
+        if match.allowed:
+            raise MethodNotAllowed(f"Invalid method for URL ({where})", headers={"allow": ", ".join(match.allowed)})
+        raise NotFound(f"Invalid URL ({where})")
+    if "request.auth.missing" in codes:
+        raise Unauthorized(_NO_KEY_MESSAGE)
+    key_overlooked = any(v.code == "request.auth.missing" for v in overlooked)
+    if api_keys and not key_overlooked and _bearer_key(request) not in api_keys:
+        raise Unauthorized(_WRONG_KEY_MESSAGE, code="invalid_api_key")
+    for violation in acted_on:
+        if not check_ids and _is_id_prefix(violation):
+            continue
+        if violation.code == "request.path.invalid":
+            raise _wrong_id(match, violation)
         if violation.severity is Severity.ERROR:
             raise _bad_request(violation)
-    if strict_ids:
-        for name, value in match.path_params.items():
-            prefix = _ID_PREFIXES.get(name)
-            separator = "-" if prefix == "file" else "_"
-            if prefix and not value.startswith(prefix + separator):
-                raise BadRequest(
-                    f"Invalid '{name}': '{value}'. Expected an ID that begins with '{prefix}'.", param=name
-                )
     query: dict[str, Any] = {}
     for param in match.operation.parameters:
         if param.location == "query" and param.name in match.query:
@@ -139,7 +164,34 @@ def _admit(contract: Contract, match: Match, *, strict_ids: bool) -> Call:
                 int(raw[-1]) if param.json_type == "integer" else raw if param.json_type == "array" else raw[-1]
             )
     body = match.json_body() if request.body else {}
-    return Call(match.operation.operation_id, dict(match.path_params), query, body, match.version)
+    return Call(match.operation.operation_id, dict(match.path_params), query, body, match.version, overlooked)
+
+
+def _is_id_prefix(violation: Violation) -> bool:
+    """An id without its kind's prefix: the contract's id patterns, in paths and on body `*_id` fields."""
+    if violation.code == "request.path.invalid":
+        return True
+    return (
+        violation.code == "request.body.schema"
+        and violation.pointer.endswith("_id")
+        and (violation.schema_location or "").endswith("/pattern")
+    )
+
+
+def _bearer_key(request: Request) -> str:
+    value = request.headers.get("authorization", "")
+    return value[7:].strip() if value[:7].lower() == "bearer " else ""
+
+
+def _wrong_id(match: Match, violation: Violation) -> BadRequest:
+    """The API's answer to an id of the wrong kind, worded from the prefix the contract's pattern asks for."""
+    name = violation.pointer.lstrip("/")
+    value = match.path_params.get(name, "")
+    assert match.operation is not None
+    param = next(p for p in match.operation.parameters if p.location == "path" and p.name == name)
+    pattern = str(match.document.schemas.node(param.schema_key).get("pattern", ""))
+    kind = pattern.lstrip("^").rstrip("_-") or name
+    return BadRequest(f"Invalid '{name}': '{value}'. Expected an ID that begins with '{kind}'.", param=name)
 
 
 def _bad_request(violation: Violation) -> BadRequest:
@@ -173,11 +225,24 @@ def _headers(match: Match) -> dict[str, str]:
 
 
 def _respond(
-    match: Match, status: int, payload: Any, contract: Contract, violations: list[Violation], self_check: bool
+    match: Match,
+    status: int,
+    payload: Any,
+    contract: Contract,
+    violations: list[Violation],
+    self_check: bool,
+    hooks: FaultSet,
+    extra_headers: dict[str, str] | None = None,
 ) -> Response:
-    response = JSONResponse(payload, status_code=status, headers=_headers(match))
+    reply = Reply(match.operation_id, status, payload, {**_headers(match), **(extra_headers or {})})
+    reply = hooks.respond(reply)  # fault hook: the answer before it is sent
+    headers = dict(reply.headers)
+    if reply.payload is None:  # no body at all, not JSON null
+        response = Response(status_code=reply.status, headers=headers)
+    else:
+        response = JSONResponse(reply.payload, status_code=reply.status, headers=headers, media_type=reply.media_type)
     if self_check and match.operation is not None:
-        core = CoreResponse(status, Headers(response.headers.items()), bytes(response.body))
+        core = CoreResponse(reply.status, Headers(response.headers.items()), bytes(response.body))
         violations.extend(contract.check_response(match, core))
     return response
 
@@ -190,12 +255,17 @@ def _stream(
     contract: Contract,
     violations: list[Violation],
     self_check: bool,
+    hooks: FaultSet,
 ) -> StreamingResponse:
     checker = contract.stream_check(match) if self_check else None
+    sent = [
+        (name, payload if name == "done" else json.dumps(render(payload) if isinstance(payload, dict) else payload))
+        for name, payload in events
+    ]
+    sent = hooks.stream(sent)  # fault hook: the events before they are sent
 
     async def body() -> AsyncIterator[bytes]:
-        for name, payload in events:
-            data = payload if name == "done" else json.dumps(render(payload) if isinstance(payload, dict) else payload)
+        for name, data in sent:
             chunk = f"event: {name}\ndata: {data}\n\n".encode()
             if checker is not None:
                 violations.extend(checker.feed(chunk))

@@ -7,18 +7,26 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["APIError", "BadRequest", "NotFound", "Unauthorized"]
+__all__ = ["APIError", "BadRequest", "MethodNotAllowed", "NotFound", "Unauthorized"]
 
 
 class APIError(Exception):
     status = 500
     error_type = "server_error"
 
-    def __init__(self, message: str, *, param: str | None = None, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.param = param
         self.code = code
+        self.headers = headers or {}
 
     def body(self) -> dict[str, Any]:
         return {"error": {"message": self.message, "type": self.error_type, "param": self.param, "code": self.code}}
@@ -36,4 +44,11 @@ class Unauthorized(APIError):
 
 class NotFound(APIError):
     status = 404
+    error_type = "invalid_request_error"
+
+
+class MethodNotAllowed(APIError):
+    """A documented path asked with a method it does not have; `headers` carries `Allow`."""
+
+    status = 405
     error_type = "invalid_request_error"

@@ -33,6 +33,8 @@ class Renderer:
         for kind, name in SCHEMAS.items():
             schema = schemas[name]
             self._keys[kind] = (tuple(schema["properties"]), frozenset(schema.get("required", ())))
+        # A function declared through v2 may carry keys v1 does not know (`strict`).
+        self._function_keys = frozenset(schemas["FunctionObject"]["properties"])
 
     def __call__(self, obj: Mapping[str, Any]) -> dict[str, Any]:
         """Render an object, a list page, or a deletion result; other payloads pass through."""
@@ -69,4 +71,7 @@ class Renderer:
             return {"type": "retrieval"}
         if self.version == "v2" and tool.get("type") == "retrieval":
             return {"type": "file_search"}
-        return dict(tool)
+        out = dict(tool)
+        if isinstance(out.get("function"), Mapping):
+            out["function"] = {k: v for k, v in out["function"].items() if k in self._function_keys}
+        return out
