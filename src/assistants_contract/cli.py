@@ -94,14 +94,53 @@ def lint(paths: tuple[str, ...], output_format: str, api_version: str, no_warnin
     type=float,
     help="Seconds between streamed events, to watch them arrive one by one.",
 )
-def serve(host: str, port: int, mode: str, default_version: str, stream_delay: float) -> None:
+@click.option(
+    "--api-key",
+    "api_keys",
+    multiple=True,
+    help="Accept only this bearer key (repeatable); others get 401 invalid_api_key. Default: any key.",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="NAME",
+    help="Make this mistake on purpose (repeatable), to prove a conformance suite catches it. See --list-faults.",
+)
+@click.option("--list-faults", is_flag=True, help="Print the faults --fault can switch on, one a line, and exit.")
+def serve(
+    host: str,
+    port: int,
+    mode: str,
+    default_version: str,
+    stream_delay: float,
+    api_keys: tuple[str, ...],
+    faults: tuple[str, ...],
+    list_faults: bool,
+) -> None:
     """Run the reference server (both API versions, at /v1/... and at the bare paths)."""
+    from .server.faults import FAULTS, resolve_faults
+
+    if list_faults:
+        name_width = max(len(fault.name) for fault in FAULTS.values())
+        kind_width = max(len(fault.kind) for fault in FAULTS.values())
+        for fault in FAULTS.values():
+            click.echo(f"{fault.name:<{name_width}}  {fault.kind:<{kind_width}}  {fault.summary}")
+        return
+    try:
+        chosen = resolve_faults(faults).names
+    except ValueError as e:
+        click.echo(f"serve: {e}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+
     import uvicorn
 
     from .server import create_app
 
-    app = create_app(mode, default_version=default_version, stream_delay=stream_delay)
+    app = create_app(mode, default_version=default_version, stream_delay=stream_delay, api_keys=api_keys, faults=chosen)
     click.echo(f"assistants-contract {mode} server on http://{host}:{port}/v1 (OpenAI-Beta: assistants=v1|v2)")
+    if chosen:
+        click.echo(f"faults on: {', '.join(chosen)}")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
@@ -177,6 +216,103 @@ def proxy(
     except ContractError as e:
         click.echo(f"proxy: {e}", err=True)
         sys.exit(EXIT_UNUSABLE)
+
+
+@cli.command()
+@click.option(
+    "--url", required=True, help="Base URL of the server under test, as an SDK takes it (http://host:port/v1)."
+)
+@click.option(
+    "--api-version",
+    type=click.Choice([*VERSIONS, "both"]),
+    default="both",
+    show_default=True,
+    help="Which contract(s) to test the server against.",
+)
+@click.option("--api-key", default=None, help="Bearer key the server accepts. Default: a made-up key.")
+@click.option(
+    "--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path), help="Write a JUnit XML report."
+)
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON report.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the HTML report.")
+@click.option(
+    "--max-examples",
+    type=click.IntRange(min=1),
+    default=None,
+    help="schemathesis cases per operation and phase (default 25; fewer for a quick smoke run).",
+)
+@click.option("--seed", type=int, default=None, help="Seed for the generated cases (default: random, and printed).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Concurrent requests.")
+@click.option(
+    "--phases",
+    default="examples,coverage,fuzzing,stateful,scenarios",
+    show_default=True,
+    help="Stages to run, comma-separated: the schemathesis phases and the behaviour scenarios.",
+)
+def verify(
+    url: str,
+    api_version: str,
+    api_key: str | None,
+    junit_path: Path | None,
+    json_path: Path | None,
+    html_path: Path | None,
+    max_examples: int | None,
+    seed: int | None,
+    workers: int,
+    phases: str,
+) -> None:
+    """Test a server against the contract: schemathesis over every operation, then behaviour scenarios.
+
+    Exit status: 0 the server conforms, 1 failures found, 2 it could not be tested.
+    """
+    from .conformance import (
+        DEFAULT_MAX_EXAMPLES,
+        Progress,
+        Stage,
+        SummaryCollector,
+        VerifyOptions,
+        bundled_contract,
+        execute,
+    )
+    from .conformance import verify as run_verify
+    from .record.cassette import write_atomically
+    from .report import html as html_report
+    from .report import junit
+
+    try:
+        options = VerifyOptions(
+            url,
+            versions=VERSIONS if api_version == "both" else (api_version,),
+            stages=Stage.parse(phases),
+            max_examples=max_examples or DEFAULT_MAX_EXAMPLES,
+            workers=workers,
+            **({"api_key": api_key} if api_key else {}),
+            **({"seed": seed} if seed is not None else {}),
+        )
+    except ValueError as e:
+        click.echo(f"verify: {e}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    contract = bundled_contract()
+    collector = SummaryCollector(contract)
+    out = click.get_text_stream("stdout")
+    execute(run_verify(options, contract), [collector, Progress(out, enabled=out.isatty())])
+    if collector.aborted is not None:
+        click.echo(f"verify: {collector.aborted}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    summary = collector.summary
+    for path, serialize in (
+        (json_path, json_report.serialize),
+        (junit_path, junit.serialize),
+        (html_path, html_report.serialize),
+    ):
+        if path is not None:
+            try:
+                write_atomically(path, serialize(summary))
+            except OSError as e:
+                click.echo(f"verify: cannot write {path}: {e.strerror or e}", err=True)
+                sys.exit(EXIT_UNUSABLE)
+    click.echo(text.render_verify(summary), nl=False)
+    sys.exit(EXIT_VIOLATIONS if summary.failed else EXIT_OK)
 
 
 def main() -> int:

@@ -1,5 +1,6 @@
-"""One self-contained HTML page: the coverage matrix (operation x status) and every violation with its pointer
-and its exchange. No scripts, no external files: it can be attached to a CI run or mailed."""
+"""One self-contained HTML page: for a conformance run the verdict of every operation and each failed check with
+its reproduction, then the coverage matrix (operation x status) and every violation with its pointer and its
+exchange. No scripts, no external files: it can be attached to a CI run or mailed."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}
 th{background:#f3f3f3}.seen{background:#d8f5d8}.miss{color:#aaa}.extra{background:#fde2c2}
 .error{color:#b00020;font-weight:600}.warning{color:#8a6d00}code{font-size:12px}
+.pass{background:#d8f5d8}.fail{background:#f9d0d0}.untested{color:#aaa}pre{background:#f6f6f6;padding:.5em;
+white-space:pre-wrap;word-break:break-all;font-size:12px}
 """
 
 
@@ -26,6 +29,8 @@ def serialize(summary: Summary) -> str:
         f"<p>{summary.exchanges} exchanges, <span class='error'>{summary.errors} errors</span>, "
         f"<span class='warning'>{summary.warnings} warnings</span>.</p>",
     ]
+    if summary.checks:
+        parts.extend(_verdicts(summary))
     for version, operations in summary.documented.items():
         seen = summary.coverage.get(version, {})
         statuses = sorted(
@@ -63,3 +68,39 @@ def serialize(summary: Summary) -> str:
         )
     parts.append("</body></html>\n")
     return "".join(parts)
+
+
+def _verdicts(summary: Summary) -> list[str]:
+    run = summary.run
+    parts = [
+        f"<h2>Conformance of {escape(str(run.get('target', '')))}</h2>",
+        f"<p>{run.get('cases', 0)} cases in {run.get('seconds', 0)} s, seed <code>{run.get('seed')}</code>,"
+        f" stages {escape(', '.join(run.get('stages', [])))}.</p>",
+    ]
+    for version, operations in summary.documented.items():
+        parts.append(f"<h3>{escape(version)}</h3><table><tr><th>operation</th><th>verdict</th><th>checks</th></tr>")
+        for op_id in sorted(operations):
+            verdict = summary.verdict(version, op_id)
+            tallies = sorted((c, t) for (v, op, c), t in summary.checks.items() if v == version and op == op_id)
+            checks = ", ".join(
+                f"<span class='{'error' if t.failed else ''}'>{escape(c)} {t.passed}/{t.passed + t.failed}</span>"
+                for c, t in tallies
+            )
+            parts.append(f"<tr><td>{escape(op_id)}</td><td class='{verdict}'>{verdict}</td><td>{checks}</td></tr>")
+        parts.append("</table>")
+    parts.append("<h2>Failed checks</h2>")
+    if not summary.failures:
+        parts.append("<p>None.</p>")
+    for f in summary.failures:
+        where = f" at <code>{escape(f.violation.pointer or '/')}</code>" if f.violation is not None else ""
+        parts.append(
+            f"<div><p><span class='error'>{escape(f.check)}</span> [{escape(f.version)}"
+            f" {escape(f.operation_id or '-')}]{where}</p><pre>{escape(f.message)}</pre>"
+            + (
+                f"<p>seed <code>{f.seed}</code>; reproduce with:</p><pre>{escape(f.reproduction)}</pre>"
+                if f.reproduction
+                else ""
+            )
+            + "</div>"
+        )
+    return parts

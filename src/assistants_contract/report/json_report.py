@@ -1,11 +1,13 @@
-"""The JSON report: one document any tool can read. `lint --format json` prints it; the proxy writes it."""
+"""The JSON report: one document any tool can read. `lint --format json` prints it; the proxy writes it; a
+conformance run adds `run`, `verdicts` (per version and operation: pass, fail or untested), `checks` (per
+operation and check: passed and failed counts) and `failures` (each with its reproduction)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from .summary import Summary
+from .summary import CheckFailure, Summary
 
 __all__ = ["report_dict", "serialize"]
 
@@ -28,7 +30,7 @@ def report_dict(summary: Summary) -> dict[str, Any]:
                 for op_id, statuses in sorted(operations.items())
             },
         }
-    return {
+    report: dict[str, Any] = {
         "format_version": REPORT_FORMAT_VERSION,
         "exchanges": summary.exchanges,
         "errors": summary.errors,
@@ -45,6 +47,35 @@ def report_dict(summary: Summary) -> dict[str, Any]:
             for f in summary.findings
         ],
         "coverage": coverage,
+    }
+    if summary.checks:
+        report["run"] = summary.run
+        report["verdicts"] = {
+            version: {op_id: summary.verdict(version, op_id) for op_id in sorted(operations)}
+            for version, operations in summary.documented.items()
+        }
+        report["checks"] = [
+            {"version": version, "operation_id": op_id or None, "check": check, "passed": t.passed, "failed": t.failed}
+            for (version, op_id, check), t in sorted(summary.checks.items())
+        ]
+        report["failures"] = [failure_dict(f) for f in summary.failures]
+    return report
+
+
+def failure_dict(failure: CheckFailure) -> dict[str, Any]:
+    return {
+        "version": failure.version,
+        "operation_id": failure.operation_id,
+        "check": failure.check,
+        "message": failure.message,
+        "code": failure.violation.code if failure.violation else None,
+        "pointer": failure.violation.pointer if failure.violation else None,
+        "schema_location": failure.violation.schema_location if failure.violation else None,
+        "method": failure.method,
+        "url": failure.url,
+        "status": failure.status,
+        "seed": failure.seed,
+        "reproduction": failure.reproduction,
     }
 
 

@@ -2,6 +2,10 @@
 
 CI systems show each operation as a test: passed (seen, no errors), failed (seen, errors), or skipped (the
 traffic never exercised it). Exchanges no operation matched are one more test case, `unmatched`.
+
+A conformance run (a summary with `checks`) gets one test case per operation and check instead
+(`createRun` / `ignored_auth`), failed with each failure's message, seed and reproduction; an operation no check
+ran on is one skipped case.
 """
 
 from __future__ import annotations
@@ -9,12 +13,14 @@ from __future__ import annotations
 from xml.etree import ElementTree as ET
 
 from .._models import Severity
-from .summary import Finding, Summary
+from .summary import CheckFailure, CheckTally, Finding, Summary
 
 __all__ = ["serialize"]
 
 
 def serialize(summary: Summary) -> str:
+    if summary.checks:
+        return _serialize_checks(summary)
     suites = ET.Element("testsuites", name="assistants-contract")
     by_operation: dict[tuple[str, str | None], list[Finding]] = {}
     for finding in summary.findings:
@@ -49,6 +55,53 @@ def serialize(summary: Summary) -> str:
         suite.set("errors", "0")
     ET.indent(suites)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _serialize_checks(summary: Summary) -> str:
+    suites = ET.Element("testsuites", name="assistants-contract verify")
+    for version, operations in summary.documented.items():
+        suite = ET.SubElement(suites, "testsuite", name=f"assistants-{version}")
+        tests = failures = skipped = 0
+        by_operation: dict[str, list[tuple[str, CheckTally]]] = {}
+        for (v, op_id, check), tally in sorted(summary.checks.items()):
+            if v == version:
+                by_operation.setdefault(op_id, []).append((check, tally))
+        for op_id in [*sorted(operations), *sorted(k for k in by_operation if k not in operations)]:
+            classname = f"assistants-{version}.{op_id or 'run'}"
+            checks = by_operation.get(op_id, [])
+            if not checks:
+                case = ET.SubElement(suite, "testcase", classname=classname, name="not tested")
+                ET.SubElement(case, "skipped", message="no check ran on this operation")
+                tests, skipped = tests + 1, skipped + 1
+                continue
+            for check, tally in checks:
+                tests += 1
+                case = ET.SubElement(suite, "testcase", classname=classname, name=check)
+                if tally.failed:
+                    failures += 1
+                    failure = ET.SubElement(
+                        case, "failure", message=tally.failures[0].message.splitlines()[0][:300], type=check
+                    )
+                    failure.text = "\n\n".join(_failure_text(f) for f in tally.failures)
+                else:
+                    ET.SubElement(case, "system-out").text = f"passed {tally.passed} times"
+        suite.set("tests", str(tests))
+        suite.set("failures", str(failures))
+        suite.set("skipped", str(skipped))
+        suite.set("errors", "0")
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _failure_text(failure: CheckFailure) -> str:
+    lines = [failure.message]
+    if failure.violation is not None and failure.violation.schema_location:
+        lines.append(f"schema: {failure.violation.schema_location}")
+    if failure.seed is not None:
+        lines.append(f"seed: {failure.seed}")
+    if failure.reproduction:
+        lines += ["reproduce with:", failure.reproduction]
+    return "\n".join(lines)
 
 
 def _line(finding: Finding) -> str:

@@ -1,17 +1,20 @@
 """What a run saw, gathered from check results: violations with their source, and coverage of the contract.
 
-Pure data; the JSON, text (and later JUnit/HTML) sinks render it.
+Traffic (the proxy, lint) fills in exchanges, findings and coverage. A conformance run (`verify`) also fills in
+`checks`: for every version, operation and check, how many times it passed and how it failed, so the sinks can
+give a verdict per operation and check. Pure data; the JSON, text, JUnit and HTML sinks render it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .._models import CheckResult, Exchange, Severity, Violation
 from ..contract import Contract
 
-__all__ = ["Finding", "OperationCoverage", "Summary"]
+__all__ = ["CheckFailure", "CheckTally", "Finding", "OperationCoverage", "Summary"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +28,34 @@ class Finding:
     method: str
     url: str
     status: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckFailure:
+    """One failed check of a conformance run, with what a person needs to see it again.
+
+    `check` names the check (a schemathesis check such as `ignored_auth`, `assistants_contract` for the core,
+    or `scenario.<name>`); `violation` is the core's finding when the core judged it (its code and pointer);
+    `reproduction` holds the requests to replay, as `curl` commands with secrets redacted.
+    """
+
+    version: str
+    operation_id: str | None
+    check: str
+    message: str
+    violation: Violation | None = None
+    reproduction: str = ""
+    seed: int | None = None
+    method: str = ""
+    url: str = ""
+    status: int | None = None
+
+
+@dataclass(slots=True)
+class CheckTally:
+    passed: int = 0
+    failed: int = 0
+    failures: list[CheckFailure] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -42,12 +73,19 @@ class Summary:
     exchanges: int = 0
     findings: list[Finding] = field(default_factory=list)
     coverage: dict[str, dict[str, OperationCoverage]] = field(default_factory=dict)
+    # Conformance runs only: (version, operation id or "", check) -> tally, and what the run was (target,
+    # seed, versions, stages, case count, seconds), for the reports to say.
+    checks: dict[tuple[str, str, str], CheckTally] = field(default_factory=dict)
+    run: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def for_contract(cls, contract: Contract) -> Summary:
+    def for_contract(cls, contract: Contract, versions: Iterable[str] | None = None) -> Summary:
+        """An empty summary for the contract's operations (of `versions` only, when given)."""
+        wanted = set(versions) if versions is not None else set(contract.documents)
         documented = {
             version: {op_id: op.documented_statuses() for op_id, op in document.operations.items()}
             for version, document in contract.documents.items()
+            if version in wanted
         }
         return cls(documented=documented)
 
@@ -72,10 +110,37 @@ class Summary:
                 )
             )
 
+    def record_check(self, version: str, operation_id: str | None, check: str, failure: CheckFailure | None) -> None:
+        """Count one run of a check; a failed one keeps its failure, once per kind: the same violation (code,
+        pointer, schema rule) found again in another answer, or the same message again, only counts."""
+        tally = self.checks.setdefault((version, operation_id or "", check), CheckTally())
+        if failure is None:
+            tally.passed += 1
+            return
+        tally.failed += 1
+        if all(_kind(f) != _kind(failure) for f in tally.failures):
+            tally.failures.append(failure)
+
+    @property
+    def failures(self) -> list[CheckFailure]:
+        return [f for tally in self.checks.values() for f in tally.failures]
+
+    def verdict(self, version: str, operation_id: str) -> str:
+        """`fail`, `pass` or `untested` for one operation over every check that ran on it."""
+        tallies = [t for (v, op, _), t in self.checks.items() if v == version and op == operation_id]
+        if any(t.failed for t in tallies):
+            return "fail"
+        return "pass" if any(t.passed for t in tallies) else "untested"
+
     def extend(self, pairs: Iterable[tuple[Exchange, CheckResult]]) -> Summary:
         for exchange, result in pairs:
             self.add(exchange, result)
         return self
+
+    @property
+    def failed(self) -> bool:
+        """Whether the run found anything a CI job should fail on: an error-level violation or a failed check."""
+        return bool(self.errors) or any(t.failed for t in self.checks.values())
 
     @property
     def errors(self) -> int:
@@ -84,3 +149,8 @@ class Summary:
     @property
     def warnings(self) -> int:
         return sum(1 for f in self.findings if f.violation.severity is Severity.WARNING)
+
+
+def _kind(failure: CheckFailure) -> tuple[str | None, ...]:
+    v = failure.violation
+    return (v.code, v.pointer, v.schema_location) if v is not None else (failure.message,)

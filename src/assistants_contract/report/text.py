@@ -5,7 +5,7 @@ from __future__ import annotations
 from .._models import Severity
 from .summary import Summary
 
-__all__ = ["render"]
+__all__ = ["render", "render_verify"]
 
 
 def render(summary: Summary, *, show_warnings: bool = True, findings: bool = True) -> str:
@@ -37,4 +37,46 @@ def render(summary: Summary, *, show_warnings: bool = True, findings: bool = Tru
             lines.append(f"    {op_id:28} {seen[op_id].count:5}  {statuses}")
     verdict = "FAIL" if summary.errors else "ok"
     lines.append(f"{summary.exchanges} exchanges, {summary.errors} errors, {summary.warnings} warnings: {verdict}")
+    return "\n".join(lines) + "\n"
+
+
+def render_verify(summary: Summary, *, reproductions: bool = True) -> str:
+    """A conformance run for a terminal: the verdict of every operation, then each failure with its seed and
+    the requests to reproduce it, then one line with the outcome."""
+    lines: list[str] = []
+    for version, operations in summary.documented.items():
+        verdicts = {op_id: summary.verdict(version, op_id) for op_id in sorted(operations)}
+        counts = {v: sum(1 for x in verdicts.values() if x == v) for v in ("pass", "fail", "untested")}
+        lines.append(
+            f"{version}: {len(operations)} operations: {counts['pass']} pass, {counts['fail']} fail,"
+            f" {counts['untested']} untested"
+        )
+        for op_id, verdict in verdicts.items():
+            tallies = {c: t for (v, op, c), t in summary.checks.items() if v == version and op == op_id}
+            failed = sorted(c for c, t in tallies.items() if t.failed)
+            runs = sum(t.passed + t.failed for t in tallies.values())
+            detail = ", ".join(failed) if failed else f"{len(tallies)} checks, {runs} runs"
+            lines.append(f"  {op_id:28} {verdict.upper() if verdict == 'fail' else verdict:8} {detail}")
+    failures = summary.failures
+    if failures:
+        lines.append("")
+        lines.append("failures:")
+    for f in failures:
+        lines.append(f"  [{f.version} {f.operation_id or '-'}] {f.check}")
+        lines.extend(f"      {line}" for line in f.message.splitlines())
+        if f.violation is not None and f.violation.schema_location:
+            lines.append(f"      schema: {f.violation.schema_location}")
+        if f.seed is not None:
+            lines.append(f"      seed: {f.seed}")
+        if reproductions and f.reproduction:
+            lines.append("      reproduce with:")
+            lines.extend(f"        {line}" for line in f.reproduction.splitlines())
+    run = summary.run
+    failed_ops = {(f.version, f.operation_id) for f in failures}
+    verdict = f"FAIL ({len(failures)} failures in {len(failed_ops)} operations)" if summary.failed else "ok"
+    lines.append("")
+    lines.append(
+        f"verify {run.get('target', '')}: {run.get('cases', 0)} cases in {run.get('seconds', 0)} s,"
+        f" seed {run.get('seed')}: {verdict}"
+    )
     return "\n".join(lines) + "\n"

@@ -168,14 +168,15 @@ def _admit(contract: Contract, match: Match, *, check_ids: bool, api_keys: froze
 
 
 def _is_id_prefix(violation: Violation) -> bool:
-    """An id without its kind's prefix: the contract's id patterns, in paths and on body `*_id` fields."""
+    """An id without its kind's prefix: the contract's id patterns, in paths and on body `*_id` fields and the
+    items of `*_ids` lists."""
     if violation.code == "request.path.invalid":
         return True
-    return (
-        violation.code == "request.body.schema"
-        and violation.pointer.endswith("_id")
-        and (violation.schema_location or "").endswith("/pattern")
-    )
+    if violation.code != "request.body.schema" or not (violation.schema_location or "").endswith("/pattern"):
+        return False
+    parts = violation.pointer.rsplit("/", 2)
+    name = parts[-2] if parts[-1].isdigit() and len(parts) > 2 else parts[-1]
+    return name.endswith(("_id", "_ids"))
 
 
 def _bearer_key(request: Request) -> str:
