@@ -35,7 +35,7 @@ MODEL = "gpt-4o"
 TERMINAL_RUN_STATUSES = frozenset({"completed", "failed", "cancelled", "expired", "incomplete"})
 # How long a run may take to settle, and how many reads that may cost.
 POLL_SECONDS = 60.0
-MAX_POLLS = 100
+MAX_POLLS = 50
 TOOL_INSTRUCTIONS = "Always call get_weather for the city the user names before you answer."
 TOOL_QUESTION = "What is the weather in Paris?"
 WAITING = frozenset({"requires_action"}) | TERMINAL_RUN_STATUSES
