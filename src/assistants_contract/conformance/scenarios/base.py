@@ -125,6 +125,17 @@ class ScenarioContext:
         self.check(isinstance(error["message"], str) and bool(error["message"]), f"{what}: empty error message", reply)
         return error
 
+    def deleted(self, reply: Reply, object_id: str, kind: str, what: str) -> None:
+        """Fail unless `reply` is the API's deletion answer for `object_id`: `{id, object: <kind>.deleted,
+        deleted: true}`."""
+        body = self.ok(reply, what)
+        expected = {"id": object_id, "object": f"{kind}.deleted", "deleted": True}
+        self.check(
+            body == expected,
+            f"{what}: expected {{id: {object_id}, object: {kind}.deleted, deleted: true}}, got {body}",
+            reply,
+        )
+
     # --- making things ------------------------------------------------------------------------------------
 
     def assistant(self, **fields: Any) -> dict[str, Any]:

@@ -116,13 +116,7 @@ def assistant_files(ctx: ScenarioContext) -> None:
     )
 
     gone = attached[1]
-    reply = api.delete(f"{base}/{gone}")
-    deleted = ctx.ok(reply, "deleteAssistantFile")
-    ctx.check(
-        deleted == {"id": gone, "object": "assistant.file.deleted", "deleted": True},
-        f"deleteAssistantFile: expected {{id: {gone}, object: assistant.file.deleted, deleted: true}}, got {deleted}",
-        reply,
-    )
+    ctx.deleted(api.delete(f"{base}/{gone}"), gone, "assistant.file", "deleteAssistantFile")
     ctx.error(api.get(f"{base}/{gone}"), 404, "getAssistantFile after deleteAssistantFile")
     ctx.error(api.delete(f"{base}/{gone}"), 404, "deleteAssistantFile of a detached file")
     reply, remaining = _listed(ctx, base, "listAssistantFiles after a delete", order="asc")

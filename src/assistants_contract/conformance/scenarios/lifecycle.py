@@ -34,13 +34,7 @@ def assistant_lifecycle(ctx: ScenarioContext) -> None:
     reply = api.get("/assistants", limit=100, order="desc")
     listed = [a.get("id") for a in ctx.ok(reply, "listAssistants").get("data", [])]
     ctx.check(created["id"] in listed, "listAssistants: the newest assistant is not on the first page", reply)
-    reply = api.delete(path)
-    deleted = ctx.ok(reply, "deleteAssistant")
-    ctx.check(
-        deleted == {"id": created["id"], "object": "assistant.deleted", "deleted": True},
-        f"deleteAssistant: expected {{id, object: assistant.deleted, deleted: true}}, got {deleted}",
-        reply,
-    )
+    ctx.deleted(api.delete(path), created["id"], "assistant", "deleteAssistant")
     ctx.error(api.get(path), 404, "getAssistant after deleteAssistant")
     ctx.error(api.delete(path), 404, "deleteAssistant of a deleted assistant")
 
@@ -60,13 +54,7 @@ def thread_lifecycle(ctx: ScenarioContext) -> None:
     reply = api.post(path, {"metadata": {"scenario": "modified"}})
     modified = ctx.ok(reply, "modifyThread")
     ctx.check(modified.get("metadata") == {"scenario": "modified"}, "modifyThread: metadata not changed", reply)
-    reply = api.delete(path)
-    deleted = ctx.ok(reply, "deleteThread")
-    ctx.check(
-        deleted == {"id": created["id"], "object": "thread.deleted", "deleted": True},
-        f"deleteThread: expected {{id, object: thread.deleted, deleted: true}}, got {deleted}",
-        reply,
-    )
+    ctx.deleted(api.delete(path), created["id"], "thread", "deleteThread")
     ctx.error(api.get(path), 404, "getThread after deleteThread")
     ctx.error(api.get(f"{path}/messages"), 404, "listMessages of a deleted thread")
 
@@ -100,13 +88,7 @@ def message_delete(ctx: ScenarioContext) -> None:
     keep = ctx.message(thread["id"], "keep")
     drop = ctx.message(thread["id"], "drop")
     path = f"/threads/{thread['id']}/messages/{drop['id']}"
-    reply = api.delete(path)
-    deleted = ctx.ok(reply, "deleteMessage")
-    ctx.check(
-        deleted == {"id": drop["id"], "object": "thread.message.deleted", "deleted": True},
-        f"deleteMessage: expected {{id, object: thread.message.deleted, deleted: true}}, got {deleted}",
-        reply,
-    )
+    ctx.deleted(api.delete(path), drop["id"], "thread.message", "deleteMessage")
     ctx.error(api.get(path), 404, "getMessage after deleteMessage")
     reply = api.get(f"/threads/{thread['id']}/messages")
     ids = [m.get("id") for m in ctx.ok(reply, "listMessages").get("data", [])]
