@@ -276,6 +276,7 @@ def verify(
     )
     from .conformance import verify as run_verify
     from .record.cassette import write_atomically
+    from .record.redact import Redactor
     from .report import html as html_report
     from .report import junit
 
@@ -290,14 +291,14 @@ def verify(
             **({"seed": seed} if seed is not None else {}),
         )
     except ValueError as e:
-        click.echo(f"verify: {e}", err=True)
+        click.echo(f"verify: {Redactor().text(str(e))}", err=True)
         sys.exit(EXIT_UNUSABLE)
     contract = bundled_contract()
     collector = SummaryCollector(contract)
     out = click.get_text_stream("stdout")
     execute(run_verify(options, contract), [collector, Progress(out, enabled=out.isatty())])
     if collector.aborted is not None:
-        click.echo(f"verify: {collector.aborted}", err=True)
+        click.echo(f"verify: {Redactor().text(collector.aborted)}", err=True)  # it names the URL and the error
         sys.exit(EXIT_UNUSABLE)
     summary = collector.summary
     for path, serialize in (

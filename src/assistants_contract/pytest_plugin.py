@@ -70,7 +70,9 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     url = config.getoption("assistants_url")
     if not url:
         return None
-    return f"assistants-contract: conformance of {url}, seed {config.getoption('assistants_seed')}"
+    from .record.redact import Redactor
+
+    return f"assistants-contract: conformance of {Redactor().url(url)}, seed {config.getoption('assistants_seed')}"
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,10 @@ def run_part(config: pytest.Config, part: ConformancePart) -> str | None:
     collector = SummaryCollector(_contract())
     execute(verify(options), [collector])
     if collector.aborted is not None:
-        pytest.fail(f"could not test {options.base_url}: {collector.aborted}", pytrace=False)
+        from .record.redact import Redactor
+
+        reason = Redactor().text(f"could not test {options.base_url}: {collector.aborted}")
+        pytest.fail(reason, pytrace=False)
     if not collector.summary.failed:
         return None
     return text.render_verify(collector.summary)

@@ -21,10 +21,12 @@ import functools
 import json
 import logging
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from mitmproxy import ctx, exceptions, flowfilter, hooks, http
 
@@ -71,20 +73,26 @@ class Sink(Protocol):
 
 
 def _guarded(hook: Callable) -> Callable:
-    """Run a hook; if our code fails, log it and let the flow go on untouched."""
+    """Run a hook; if our code fails, log it (redacted: the URL and the traceback may hold a secret) and let the
+    flow go on untouched."""
 
     @functools.wraps(hook)
     def wrapper(self: Any, flow: http.HTTPFlow) -> None:
         try:
             hook(self, flow)
         except Exception:  # noqa: BLE001 - a bug in checking must never drop or alter traffic
-            log.exception(
-                "assistants-contract: internal error in %s for %s; the flow passes unchanged",
+            redactor = getattr(self, "redactor", None) or _REDACTOR
+            log.error(
+                "assistants-contract: internal error in %s for %s; the flow passes unchanged\n%s",
                 hook.__qualname__,
-                flow.request.pretty_url,
+                redactor.url(flow.request.pretty_url),
+                redactor.text(traceback.format_exc()).rstrip(),
             )
 
     return wrapper
+
+
+_REDACTOR = Redactor()  # for an addon that has none of its own
 
 
 def _verdict(flow: http.HTTPFlow) -> FlowVerdict | None:
@@ -101,6 +109,7 @@ class ContractCheck:
         self.contract: Contract | None = contract
         self.filter: flowfilter.TFilter | None = None
         self.settings = Settings()  # for the response side, from this and the other addons' options
+        self.redactor = Redactor()  # for what the proxy's process prints itself; the response side has its own
         self.backend: Backend | None = None
         self._waiting: dict[str, http.HTTPFlow] = {}  # submitted, outcome not yet delivered
 
@@ -155,6 +164,8 @@ class ContractCheck:
     def update_settings(self, **changes: Any) -> None:
         """For the addons whose options the response side uses (Redact, Record)."""
         self.settings = replace(self.settings, **changes)
+        if "redact" in changes:
+            self.redactor = Redactor(self.settings.redact)
         if self.backend is not None:
             self.backend.configure(self.settings)
 
@@ -207,7 +218,10 @@ class ContractCheck:
                     if verdict.stream is not None and decoded:
                         verdict.violations.extend(verdict.stream.feed(decoded))
             except Exception:  # noqa: BLE001
-                log.exception("assistants-contract: internal error while checking a stream chunk")
+                log.error(
+                    "assistants-contract: internal error while checking a stream chunk\n%s",
+                    self.redactor.text(traceback.format_exc()).rstrip(),
+                )
             return chunk
 
         response.stream = tee
@@ -263,7 +277,7 @@ class ContractCheck:
         verdict.result, verdict.exchange = outcome.result, outcome.exchange
         for sink in self.sinks:
             sink.contract_checked(flow)
-        _log_flow(flow)
+        _log_flow(flow, self.redactor)
 
 
 def _client_left(flow: http.HTTPFlow) -> bool:
@@ -286,24 +300,31 @@ def _blocked_body(errors: Sequence[Violation]) -> dict[str, Any]:
     }
 
 
-def _log_flow(flow: http.HTTPFlow) -> None:
+def _log_flow(flow: http.HTTPFlow, redactor: Redactor) -> None:
     verdict = _verdict(flow)
-    assert verdict is not None and verdict.result is not None
-    result = verdict.result
+    assert verdict is not None and verdict.result is not None and verdict.exchange is not None
+    result = verdict.result  # the result and the exchange come redacted from the response side
     errors = [v for v in result.violations if v.severity is Severity.ERROR]
     warnings = len(result.violations) - len(errors)
     state = "blocked" if verdict.blocked else "FAIL" if errors else "ok"
     status = flow.response.status_code if flow.response else "no response"
-    line = f"{flow.request.method} {flow.request.path} [{result.operation_id or '-'}] {status} {state}"
+    path = _path(verdict.exchange.request.url)
+    line = f"{flow.request.method} {path} [{result.operation_id or '-'}] {status} {state}"
     if errors or warnings:
         line += f" ({len(errors)} errors, {warnings} warnings)"
     if flow.error:
-        log.warning(f"{line}; ended early: {flow.error.msg}")
+        log.warning(f"{line}; ended early: {redactor.text(flow.error.msg)}")
     else:
         log.info(line)
     if ctx.options.contract_policy != "pass":
         for v in result.violations:
             log.warning("  %s %s %s: %s", v.severity.value, v.code, v.pointer or "/", v.message)
+
+
+def _path(url: str) -> str:
+    """The path and query of a URL, as mitmproxy's `flow.request.path` gives them."""
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 class Redact:
@@ -319,8 +340,9 @@ class Redact:
             "contract_redact",
             Sequence[str],
             [],
-            "Extra regular expressions to replace by REDACTED in recorded bodies and header values (keys, bearer"
-            " tokens, organisation and project ids and cookies are always redacted).",
+            "Extra regular expressions to replace by REDACTED in recorded bodies, header values, URLs and printed"
+            " lines (keys, bearer tokens, JWTs, organisation and project ids, cookies, secret headers and secret"
+            " query and form parameters are always redacted).",
         )
 
     def configure(self, updated: set[str]) -> None:
@@ -382,6 +404,10 @@ class Report:
     def __init__(self, check: ContractCheck) -> None:
         self._check = check
         self.summary: Summary | None = None
+
+    @property
+    def redactor(self) -> Redactor:
+        return self._check.redactor
 
     def load(self, loader: Any) -> None:
         loader.add_option(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..contract import Contract
+from ..record.redact import Redactor
 from .addons import default_addons
 
 __all__ = ["ProxyConfig", "run_proxy", "reference_server"]
@@ -72,7 +73,8 @@ class _Announce:
     """Says where the proxy listens once mitmproxy has bound its sockets."""
 
     def __init__(self, say: Callable[[str], None], config: ProxyConfig, upstream: str) -> None:
-        self.say, self.config, self.upstream = say, config, upstream
+        self.say, self.config = say, config
+        self.upstream = Redactor().url(upstream)  # printed: a key in its query or a password must not be
 
     def running(self) -> None:
         from mitmproxy import ctx

@@ -226,10 +226,9 @@ def main() -> int:
             try:
                 outcome: Outcome | _Failed = finisher.finish(message)
             except Exception:  # noqa: BLE001 - one bad job must not end the worker
-                outcome = _Failed(message.flow_id, traceback.format_exc())
+                outcome = _Failed(message.flow_id, finisher.redactor.text(traceback.format_exc()))
             _send(stdout, outcome)
             stdout.flush()
     finally:
         finisher.close()
     return 0
-

@@ -22,6 +22,7 @@ white-space:pre-wrap;word-break:break-all;font-size:12px}
 
 
 def serialize(summary: Summary) -> str:
+    summary = summary.redacted()
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>assistants-contract report</title>",
         f"<style>{_STYLE}</style></head><body>",

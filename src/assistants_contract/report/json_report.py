@@ -15,6 +15,7 @@ REPORT_FORMAT_VERSION = 1
 
 
 def report_dict(summary: Summary) -> dict[str, Any]:
+    summary = summary.redacted()
     coverage: dict[str, Any] = {}
     for version, operations in summary.documented.items():
         seen = summary.coverage.get(version, {})

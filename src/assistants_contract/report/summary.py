@@ -2,17 +2,19 @@
 
 Traffic (the proxy, lint) fills in exchanges, findings and coverage. A conformance run (`verify`) also fills in
 `checks`: for every version, operation and check, how many times it passed and how it failed, so the sinks can
-give a verdict per operation and check. Pure data; the JSON, text, JUnit and HTML sinks render it.
+give a verdict per operation and check. Pure data; the JSON, text, JUnit and HTML sinks render it, each from
+`redacted()`, so no secret reaches a report whoever filled the summary.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .._models import CheckResult, Exchange, Severity, Violation
 from ..contract import Contract
+from ..record.redact import Redactor
 
 __all__ = ["CheckFailure", "CheckTally", "Finding", "OperationCoverage", "Summary"]
 
@@ -132,6 +134,47 @@ class Summary:
             return "fail"
         return "pass" if any(t.passed for t in tallies) else "untested"
 
+    def redacted(self, redactor: Redactor | None = None) -> Summary:
+        """A copy with every text a report shows passed through the redactor: the URLs, messages and pointers of
+        findings and failures, reproductions, and the run's target. The sinks render this one."""
+        redactor = redactor or _REDACTOR
+        done: dict[str, str] = {}  # the same URL and message come back many times
+
+        def text(value: str) -> str:
+            if not value:
+                return value
+            out = done.get(value)
+            if out is None:
+                out = done[value] = redactor.text(value)
+            return out
+
+        def violation(v: Violation | None) -> Violation | None:
+            if v is None:
+                return None
+            message, pointer = text(v.message), text(v.pointer)
+            return v if (message, pointer) == (v.message, v.pointer) else replace(v, message=message, pointer=pointer)
+
+        def finding(f: Finding) -> Finding:
+            v, url = violation(f.violation), text(f.url)
+            return f if v is f.violation and url == f.url else replace(f, violation=v, url=url)
+
+        def failure(f: CheckFailure) -> CheckFailure:
+            v = violation(f.violation)
+            message, reproduction, url = text(f.message), text(f.reproduction), text(f.url)
+            if v is f.violation and (message, reproduction, url) == (f.message, f.reproduction, f.url):
+                return f
+            return replace(f, message=message, violation=v, reproduction=reproduction, url=url)
+
+        findings = [finding(f) for f in self.findings]
+        checks = {
+            key: CheckTally(tally.passed, tally.failed, [failure(f) for f in tally.failures])
+            for key, tally in self.checks.items()
+        }
+        run = dict(self.run)
+        if isinstance(run.get("target"), str):
+            run["target"] = text(run["target"])
+        return replace(self, findings=findings, checks=checks, run=run)
+
     def extend(self, pairs: Iterable[tuple[Exchange, CheckResult]]) -> Summary:
         for exchange, result in pairs:
             self.add(exchange, result)
@@ -149,6 +192,9 @@ class Summary:
     @property
     def warnings(self) -> int:
         return sum(1 for f in self.findings if f.violation.severity is Severity.WARNING)
+
+
+_REDACTOR = Redactor()
 
 
 def _kind(failure: CheckFailure) -> tuple[str | None, ...]:

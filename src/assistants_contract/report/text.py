@@ -10,6 +10,8 @@ __all__ = ["render", "render_verify"]
 
 def render(summary: Summary, *, show_warnings: bool = True, findings: bool = True) -> str:
     """The findings (unless `findings=False`, when they were shown live), then coverage and totals."""
+    if findings:
+        summary = summary.redacted()
     lines: list[str] = []
     current = object()
     for f in summary.findings if findings else ():
@@ -43,6 +45,7 @@ def render(summary: Summary, *, show_warnings: bool = True, findings: bool = Tru
 def render_verify(summary: Summary, *, reproductions: bool = True) -> str:
     """A conformance run for a terminal: the verdict of every operation, then each failure with its seed and
     the requests to reproduce it, then one line with the outcome."""
+    summary = summary.redacted()
     lines: list[str] = []
     for version, operations in summary.documented.items():
         verdicts = {op_id: summary.verdict(version, op_id) for op_id in sorted(operations)}
