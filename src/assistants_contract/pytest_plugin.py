@@ -35,7 +35,6 @@ __all__ = ["ConformancePart", "ReferenceServer"]
 
 _SUITE = Path(__file__).with_name("conformance") / "pytest_suite.py"
 _UNIT_PHASES = "examples,coverage,fuzzing"
-_DEFAULT_KEY = "sk-assistants-contract-verify"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -115,13 +114,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def run_part(config: pytest.Config, part: ConformancePart) -> str | None:
     """Run one part of the suite; the failures as text, or None when it passed."""
     from .conformance import DEFAULT_MAX_EXAMPLES, Stage, SummaryCollector, VerifyOptions, execute, verify
+    from .conformance.options import DEFAULT_API_KEY
     from .report import text
 
     stages = {"operation": Stage.parse(_UNIT_PHASES), "stateful": (Stage.STATEFUL,), "scenario": (Stage.SCENARIOS,)}
     options = VerifyOptions(
         config.getoption("assistants_url"),
         versions=(part.version,),
-        api_key=config.getoption("assistants_api_key") or _DEFAULT_KEY,
+        api_key=config.getoption("assistants_api_key") or DEFAULT_API_KEY,
         stages=stages[part.kind],
         max_examples=config.getoption("assistants_max_examples") or DEFAULT_MAX_EXAMPLES,
         seed=config.getoption("assistants_seed"),
@@ -195,8 +195,10 @@ def assistants_client(request: pytest.FixtureRequest, assistants_url: str) -> It
     """An httpx client for `assistants_url`, with `OpenAI-Beta` (v2, or the one version chosen) and the key."""
     import httpx
 
+    from .conformance.options import DEFAULT_API_KEY
+
     versions = _versions(request.config)
-    key = request.config.getoption("assistants_api_key") or _DEFAULT_KEY
+    key = request.config.getoption("assistants_api_key") or DEFAULT_API_KEY
     headers: dict[str, Any] = {"OpenAI-Beta": f"assistants={versions[-1]}", "Authorization": f"Bearer {key}"}
     with httpx.Client(base_url=assistants_url, headers=headers, timeout=30) as client:
         yield client

@@ -115,3 +115,35 @@ def test_text_and_html_name_the_failure_and_how_to_reproduce_it(contract):
     assert rendered.rstrip().endswith("FAIL (1 failures in 1 operations)")
     page = html_report.serialize(summary)
     assert "<td class='fail'>fail</td>" in page and "curl -X GET" in page
+
+
+def _stage_events():
+    from assistants_contract import CheckResult, Exchange, Request
+    from assistants_contract.conformance import CheckRan, ExchangeChecked, StageFinished, StageStarted
+
+    exchange = Exchange(Request("GET", "/v1/assistants"))
+    failure = CheckFailure("v2", "listAssistants", "not_a_server_error", "500")
+    return [
+        StageStarted("v2", Stage.SCENARIOS, 23),
+        ExchangeChecked("v2", exchange, CheckResult("v2", "listAssistants", [])),
+        CheckRan("v2", "listAssistants", "not_a_server_error", failure),
+        StageFinished("v2", Stage.SCENARIOS, 1, 0.5),
+    ]
+
+
+def test_progress_is_a_line_rewritten_in_place_on_a_terminal_and_nothing_elsewhere():
+    import io
+
+    from assistants_contract.conformance import Progress
+
+    for enabled, expect in ((True, "v2 scenarios      1 cases, 1 failed in 0.5 s"), (False, None)):
+        out = io.StringIO()
+        progress = Progress(out, enabled=enabled)
+        progress.start()
+        for event in _stage_events():
+            progress.handle(event)
+        progress.shutdown()
+        if expect is None:
+            assert out.getvalue() == ""
+        else:
+            assert out.getvalue().startswith("\r") and expect in out.getvalue() and out.getvalue().endswith("\n")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import textwrap
 
-import pytest
-
 from assistants_contract.server import create_app
 
 from .conftest import API_KEY
@@ -93,8 +91,7 @@ def test_without_a_url_the_suite_is_not_collected(pytester):
     assert "test_conformance" not in result.stdout.str()
 
 
-@pytest.mark.parametrize("workers", ["2"])
-def test_the_suite_shards_with_xdist(pytester, reference_url, workers):
-    result = pytester.runpytest_subprocess(*_suite_args(reference_url, "-n", workers))
+def test_the_suite_shards_with_xdist(pytester, reference_url):
+    result = pytester.runpytest_subprocess(*_suite_args(reference_url, "-n", "2"))
     result.assert_outcomes(passed=5)
-    result.stdout.fnmatch_lines([f"*{workers} workers*"])
+    result.stdout.fnmatch_lines(["*2 workers*"])

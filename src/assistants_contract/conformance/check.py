@@ -17,12 +17,20 @@ from schemathesis.core.failures import Failure, Severity
 from .._models import CheckResult, Exchange, Violation
 from .._models import Severity as ViolationSeverity
 from ..contract import Contract
+from ..report.summary import CheckFailure
 from ..sources.schemathesis_response import exchange_from_response
 
 if TYPE_CHECKING:
     from schemathesis import Case, CheckContext, Response
 
-__all__ = ["CHECK_NAME", "ContractViolated", "assistants_contract", "bundled_contract", "judge_response"]
+__all__ = [
+    "CHECK_NAME",
+    "ContractViolated",
+    "assistants_contract",
+    "bundled_contract",
+    "judge_response",
+    "violation_failure",
+]
 
 CHECK_NAME = "assistants_contract"
 
@@ -61,6 +69,32 @@ def judge_response(contract: Contract, exchange: Exchange) -> CheckResult:
     match = contract.match(exchange.request)
     found = contract.check_response(match, exchange.response) if exchange.response is not None else []
     return CheckResult(match.version, match.operation_id, found)
+
+
+def violation_failure(
+    version: str,
+    operation_id: str | None,
+    violation: Violation,
+    *,
+    reproduction: str,
+    seed: int,
+    method: str,
+    url: str,
+    status: int | None,
+) -> CheckFailure:
+    """The failure of the `assistants_contract` check that one violation of the core makes."""
+    return CheckFailure(
+        version=version,
+        operation_id=operation_id,
+        check=CHECK_NAME,
+        message=f"{violation.code}: {violation.message}",
+        violation=violation,
+        reproduction=reproduction,
+        seed=seed,
+        method=method,
+        url=url,
+        status=status,
+    )
 
 
 @schemathesis.check

@@ -44,7 +44,8 @@ class StageStarted:
 @dataclass(frozen=True, slots=True)
 class ExchangeChecked:
     """A response from the server under test and what the core found in it (the response side only: the
-    requests of a conformance run break the contract on purpose)."""
+    requests of a conformance run break the contract on purpose). Exchanges and messages are as sent, secrets
+    included: the sinks redact what they write (`Summary.redacted`), as every output of the project does."""
 
     version: str
     exchange: Exchange

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import schemathesis
@@ -20,12 +19,10 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema
 from schemathesis.engine.run import PhaseName
 
-from .._models import Violation
 from ..contract import Contract
-from ..record.redact import Redactor
 from ..report.summary import CheckFailure
 from ..sources.schemathesis_response import exchange_from_response
-from .check import CHECK_NAME, judge_response  # importing it registers the core as a schemathesis check
+from .check import CHECK_NAME, judge_response, violation_failure  # importing it registers the core's check
 from .events import CheckRan, ExchangeChecked, StageFinished, StageStarted, VerifyEvent
 from .options import Stage, VerifyOptions
 
@@ -133,7 +130,6 @@ class _Translator:
         self.version = version
         self.contract = contract
         self.labels = labels
-        self.redactor = Redactor()
         self.cases = 0
 
     def scenario(self, event: events.ScenarioFinished) -> Iterator[VerifyEvent]:
@@ -143,9 +139,7 @@ class _Translator:
                 continue
             self.cases += 1
             exchange = exchange_from_response(interaction.response)
-            result = judge_response(self.contract, exchange)
-            result.violations = [self._redacted(v) for v in result.violations]
-            yield ExchangeChecked(self.version, self.redactor.exchange(exchange), result)
+            yield ExchangeChecked(self.version, exchange, judge_response(self.contract, exchange))
         for case_id, nodes in recorder.checks.items():
             node = recorder.cases.get(case_id)
             operation_id = self._operation_id(node.value) if node is not None else None
@@ -157,47 +151,37 @@ class _Translator:
                 elif check.status == Status.FAILURE and check.failure_info is not None:
                     yield from self._failures(recorder, case_id, operation_id, check)
 
-    def _redacted(self, violation: Violation) -> Violation:
-        # A schema message may quote the value it refuses.
-        return replace(violation, message=self.redactor.text(violation.message))
-
     def _failures(self, recorder: Any, case_id: str, operation_id: str | None, check: Any) -> Iterator[CheckRan]:
         info = check.failure_info
         failure = info.failure
         failing_id = failure.case_id or case_id
         operation_id = self.labels.get(failure.operation or "", operation_id)
-        reproduction = self.redactor.text(
-            "\n".join(step.curl for step in info.steps) if info.steps else info.code_sample
-        )
+        reproduction = "\n".join(step.curl for step in info.steps) if info.steps else info.code_sample
         interaction = recorder.interactions.get(failing_id)
         method, url, status = "", "", None
         if interaction is not None:
-            method, url = interaction.request.method, self.redactor.url(interaction.request.uri)
+            method, url = interaction.request.method, interaction.request.uri
             status = interaction.response.status_code if interaction.response is not None else None
-        violations = getattr(failure, "violations", None) or [None]
-        for violation in violations:
-            message = (
-                f"{violation.code}: {violation.message}"
-                if violation is not None
-                else f"{failure.title}: {failure.message}".strip().rstrip(":")
-            )
-            yield CheckRan(
-                self.version,
-                operation_id,
-                check.name,
-                CheckFailure(
-                    version=self.version,
-                    operation_id=operation_id,
-                    check=check.name,
-                    message=self.redactor.text(message),
-                    violation=self._redacted(violation) if violation is not None else None,
-                    reproduction=reproduction,
-                    seed=self.options.seed,
-                    method=method,
-                    url=url,
-                    status=status,
-                ),
-            )
+        where = {
+            "reproduction": reproduction,
+            "seed": self.options.seed,
+            "method": method,
+            "url": url,
+            "status": status,
+        }
+        violations = getattr(failure, "violations", None)  # the core's, when the check is ours
+        if violations:
+            for violation in violations:
+                yield CheckRan(
+                    self.version,
+                    operation_id,
+                    check.name,
+                    violation_failure(self.version, operation_id, violation, **where),
+                )
+            return
+        message = f"{failure.title}: {failure.message}".strip().rstrip(":")
+        other = CheckFailure(self.version, operation_id, check.name, message, **where)
+        yield CheckRan(self.version, operation_id, check.name, other)
 
     def error(self, event: events.NonFatalError) -> CheckRan:
         """An error schemathesis met while testing an operation (the connection dropped, a timeout): a failure
@@ -208,8 +192,8 @@ class _Translator:
             version=self.version,
             operation_id=operation_id,
             check="request_error",
-            message=self.redactor.text(message),
-            reproduction=self.redactor.text(event.info.code_sample or ""),
+            message=message,
+            reproduction=event.info.code_sample or "",
             seed=self.options.seed,
         )
         return CheckRan(self.version, operation_id, "request_error", failure)

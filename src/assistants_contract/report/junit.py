@@ -50,10 +50,7 @@ def serialize(summary: Summary) -> str:
             failures += 1
             failure = ET.SubElement(case, "failure", message=f"{len(unmatched)} requests match no operation")
             failure.text = "\n".join(_line(f) for f in unmatched)
-        suite.set("tests", str(len(operations) + (1 if unmatched else 0)))
-        suite.set("failures", str(failures))
-        suite.set("skipped", str(skipped))
-        suite.set("errors", "0")
+        _counts(suite, len(operations) + (1 if unmatched else 0), failures, skipped)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
@@ -86,12 +83,16 @@ def _serialize_checks(summary: Summary) -> str:
                     failure.text = "\n\n".join(_failure_text(f) for f in tally.failures)
                 else:
                     ET.SubElement(case, "system-out").text = f"passed {tally.passed} times"
-        suite.set("tests", str(tests))
-        suite.set("failures", str(failures))
-        suite.set("skipped", str(skipped))
-        suite.set("errors", "0")
+        _counts(suite, tests, failures, skipped)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _counts(suite: ET.Element, tests: int, failures: int, skipped: int) -> None:
+    suite.set("tests", str(tests))
+    suite.set("failures", str(failures))
+    suite.set("skipped", str(skipped))
+    suite.set("errors", "0")
 
 
 def _failure_text(failure: CheckFailure) -> str:

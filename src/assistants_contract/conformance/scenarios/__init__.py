@@ -16,7 +16,7 @@ from ..._models import Exchange, Severity
 from ...contract import Contract
 from ...record.redact import Redactor
 from ...report.summary import CheckFailure
-from ..check import CHECK_NAME, judge_response
+from ..check import CHECK_NAME, judge_response, violation_failure
 from ..events import CheckRan, ExchangeChecked, StageFinished, StageStarted, VerifyEvent
 from ..options import Stage, VerifyOptions
 from . import files, lifecycle, pagination, protocol, runs, streaming  # noqa: F401 - they register scenarios
@@ -90,29 +90,23 @@ def _run_one(item: Scenario, api: Api, version: str, redactor: Redactor, seed: i
 def _judged(
     contract: Contract, version: str, exchange: Exchange, operation_id: str | None, redactor: Redactor, seed: int
 ) -> Iterator[VerifyEvent]:
-    result = redactor.result(judge_response(contract, exchange))
-    safe = redactor.exchange(exchange)
-    yield ExchangeChecked(version, safe, result)
+    result = judge_response(contract, exchange)
+    yield ExchangeChecked(version, exchange, result)
     if operation_id is None:
         return
     errors = [v for v in result.violations if v.severity is Severity.ERROR]
     if not errors:
         yield CheckRan(version, operation_id, CHECK_NAME)
+    status = exchange.response.status if exchange.response else None
     for violation in errors:
-        yield CheckRan(
+        failure = violation_failure(
             version,
             operation_id,
-            CHECK_NAME,
-            CheckFailure(
-                version=version,
-                operation_id=operation_id,
-                check=CHECK_NAME,
-                message=f"{violation.code}: {violation.message}",
-                violation=violation,
-                reproduction=curl(exchange, redactor),
-                seed=seed,
-                method=safe.request.method,
-                url=safe.request.url,
-                status=safe.response.status if safe.response else None,
-            ),
+            violation,
+            reproduction=curl(exchange, redactor),
+            seed=seed,
+            method=exchange.request.method,
+            url=exchange.request.url,
+            status=status,
         )
+        yield CheckRan(version, operation_id, CHECK_NAME, failure)
