@@ -201,3 +201,33 @@ def test_every_id_in_a_path_declares_its_prefix(doc):
         for param in item.get("parameters", []):
             assert param["in"] == "path"
             assert param["schema"].get("pattern") == ID_PREFIXES[param["name"]], (path, param["name"])
+
+
+def _body_file_ids(node, where=""):
+    """Every schema of a `file_id` field or of the items of a `file_ids` list, with where it is."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "file_id" and isinstance(value, dict) and value.get("type") == "string":
+                yield f"{where}/{key}", value
+            elif key == "file_ids" and isinstance(value, dict) and "items" in value:
+                yield f"{where}/{key}/items", value["items"]
+            yield from _body_file_ids(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _body_file_ids(value, f"{where}/{index}")
+
+
+def test_file_ids_a_client_names_in_v1_bodies_are_url_safe():
+    # v1 assistant and message files are named by the client and come back as path segments. An id with `%` in
+    # it cannot make that trip through tools that take `%xx` for an escape (schemathesis quotes path values
+    # only after unquoting them), and the API's own ids are letters and digits after `file-`.
+    document = yaml.safe_load(bundled_contract_path("v1").read_text())
+    requests = document["components"]["schemas"]
+    named = {
+        where: schema.get("pattern")
+        for name in ("CreateAssistantRequest", "ModifyAssistantRequest", "CreateAssistantFileRequest", "CreateMessageRequest")
+        for where, schema in _body_file_ids(requests[name], name)
+    }
+    assert len(named) == 4 and set(named.values()) == {"^file-[A-Za-z0-9_-]+$"}, named
+    assert re.search(named["CreateAssistantFileRequest/properties/file_id"], "file-abc123")
+    assert not re.search(named["CreateAssistantFileRequest/properties/file_id"], "file-%26%19")

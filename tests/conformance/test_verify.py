@@ -142,6 +142,8 @@ def test_a_url_that_is_no_url_is_exit_2():
 
 
 DOCUMENTS = Path(__file__).resolve().parents[2] / "contracts"
+# As the README's commands: for v1, two schemathesis heuristics that misread the API (see the README).
+PLAIN_EXCLUSIONS = {"v1": ["--exclude-checks", "ensure_resource_availability,use_after_free"], "v2": []}
 
 
 @pytest.mark.parametrize("version", ["v1", "v2"])
@@ -164,6 +166,7 @@ def test_plain_schemathesis_passes_on_the_contract_against_serve(contract, versi
             "--seed",
             "1",
             "--no-color",
+            *PLAIN_EXCLUSIONS[version],
         ]
         completed = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert completed.returncode == 0, completed.stdout[-6000:]
