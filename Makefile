@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint bench proxy clean
+.PHONY: install test lint bench proxy cassettes clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test: lint
 
 bench: install
 	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# The bundled cassettes, recorded again through the proxy against the deterministic reference server: the same
+# bytes every time, so a git diff after this shows only what a change to the contract, server or tours did.
+cassettes: install
+	$(BIN)/assistants-contract record-cassettes --out cassettes
 
 proxy: install
 	$(BIN)/assistants-contract proxy --record out/cassettes --report out/report

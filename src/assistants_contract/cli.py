@@ -108,6 +108,13 @@ def lint(paths: tuple[str, ...], output_format: str, api_version: str, no_warnin
     help="Make this mistake on purpose (repeatable), to prove a conformance suite catches it. See --list-faults.",
 )
 @click.option("--list-faults", is_flag=True, help="Print the faults --fault can switch on, one a line, and exit.")
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Deterministic mode: a clock that moves one second a request and ids from this seed, so the same requests"
+    " get the same bytes back (no date header).",
+)
 def serve(
     host: str,
     port: int,
@@ -117,6 +124,7 @@ def serve(
     api_keys: tuple[str, ...],
     faults: tuple[str, ...],
     list_faults: bool,
+    seed: int | None,
 ) -> None:
     """Run the reference server (both API versions, at /v1/... and at the bare paths)."""
     from .server.faults import FAULTS, resolve_faults
@@ -137,11 +145,16 @@ def serve(
 
     from .server import create_app
 
-    app = create_app(mode, default_version=default_version, stream_delay=stream_delay, api_keys=api_keys, faults=chosen)
+    app = create_app(
+        mode, default_version=default_version, stream_delay=stream_delay, api_keys=api_keys, faults=chosen, seed=seed
+    )
     click.echo(f"assistants-contract {mode} server on http://{host}:{port}/v1 (OpenAI-Beta: assistants=v1|v2)")
     if chosen:
         click.echo(f"faults on: {', '.join(chosen)}")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if seed is not None:
+        click.echo(f"deterministic: seed {seed}")
+    stamped = seed is None  # uvicorn stamps date and server headers
+    uvicorn.run(app, host=host, port=port, log_level="warning", date_header=stamped, server_header=stamped)
 
 
 @cli.command()
@@ -163,6 +176,12 @@ def serve(
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Write the traffic (redacted) as a vcrpy cassette into this folder.",
+)
+@click.option(
+    "--record-origin",
+    default=None,
+    help="Scheme and host to write in recorded URLs, e.g. https://api.openai.com (default: the upstream's; with"
+    " the embedded server, https://api.openai.com), so clients replay with their usual base URL.",
 )
 @click.option(
     "--report",
@@ -192,6 +211,7 @@ def proxy(
     listen_port: int,
     mode: str,
     record_dir: Path | None,
+    record_origin: str | None,
     report_dir: Path | None,
     policy: str,
     api_version: str,
@@ -206,6 +226,7 @@ def proxy(
         listen_port=listen_port,
         mode=mode,
         record_dir=record_dir,
+        record_origin=record_origin,
         report_dir=report_dir,
         policy=policy,
         api_version=api_version,
@@ -314,6 +335,99 @@ def verify(
                 sys.exit(EXIT_UNUSABLE)
     click.echo(text.render_verify(summary), nl=False)
     sys.exit(EXIT_VIOLATIONS if summary.failed else EXIT_OK)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0: any free port.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Answer a request that breaks the contract with the API's 400 (code contract_violation), not its recording.",
+)
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write report.json, report.xml (JUnit) and report.html into this folder at exit.",
+)
+@click.option(
+    "--api-version",
+    type=click.Choice(VERSIONS),
+    default="v2",
+    show_default=True,
+    help="Version to check a request against when it has no usable OpenAI-Beta header.",
+)
+def replay(
+    paths: tuple[str, ...], host: str, port: int, strict: bool, report_dir: Path | None, api_version: str
+) -> None:
+    """Answer HTTP requests from vcrpy cassettes, so a client in any language can run against them.
+
+    PATHS are cassettes (YAML or JSON), HAR files, or folders holding them. Point the client's base URL at
+    http://HOST:PORT/v1: requests are matched on method, path (as recorded, /v1 included), query and JSON body.
+    The n-th identical request gets the n-th recorded answer; after the last, a read (GET) gets the last one
+    again and a write gets a 404. A request with no recording gets a 404 (code no_recorded_interaction) naming
+    the closest recorded request and what differs. Every request is checked against the contract; the verdict
+    is in the x-assistants-contract header and the log line. Ctrl-C (or SIGTERM) stops it and prints the
+    summary: unmatched requests, unused interactions, violations.
+
+    Exit status: 0 every request kept the contract and had a recorded answer, 1 violations or requests without
+    an answer, 2 could not run (no cassettes, an unreadable one, the port in use).
+    """
+    from .record.redact import Redactor
+    from .replay.runner import ListenError, ReplayConfig, run_replay
+    from .report.files import write_reports
+
+    redactor = Redactor()
+    if report_dir is not None:
+        try:
+            report_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            click.echo(f"replay: cannot make the report folder {report_dir}: {e.strerror or e}", err=True)
+            sys.exit(EXIT_UNUSABLE)
+    config = ReplayConfig(paths, host=host, port=port, strict=strict, api_version=api_version)
+    try:
+        summary = run_replay(config, say=click.echo)
+    except (SourceError, ContractError, ListenError) as e:
+        click.echo(f"replay: {redactor.text(str(e))}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    click.echo("\n" + text.render_replay(summary), nl=False)
+    if report_dir is not None:
+        try:
+            write_reports(summary, report_dir)
+        except OSError as e:
+            click.echo(f"replay: cannot write the reports to {report_dir}: {e.strerror or e}", err=True)
+            sys.exit(EXIT_UNUSABLE)
+        click.echo(f"reports in {report_dir}")
+    sys.exit(EXIT_VIOLATIONS if summary.failed else EXIT_OK)
+
+
+@cli.command("record-cassettes")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("cassettes"),
+    show_default=True,
+    help="Folder for v1/, v2/ and README.md.",
+)
+@click.option("--seed", type=int, default=None, help="Seed of the reference server's ids (default 1).")
+def record_cassettes(out: Path, seed: int | None) -> None:
+    """Record the bundled cassettes: every operation of both versions through the proxy, against the reference
+    server in its deterministic mode. The same seed gives the same bytes.
+
+    Exit status: 0 recorded, 2 could not record.
+    """
+    from .record.session import DEFAULT_SEED, RecordingFailed
+    from .record.session import record_cassettes as record
+
+    try:
+        written = record(out, seed=DEFAULT_SEED if seed is None else seed, say=click.echo)
+    except (RecordingFailed, OSError) as e:
+        click.echo(f"record-cassettes: {e}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    click.echo(f"record-cassettes: {len(written) - 1} cassettes in {out}")
 
 
 def main() -> int:

@@ -31,6 +31,7 @@ from .._models import Headers, Request, Severity, Violation
 from .._models import Response as CoreResponse
 from ..contract import Contract
 from ..contract.checks import Match
+from .determinism import Deterministic
 from .errors import APIError, BadRequest, MethodNotAllowed, NotFound, Unauthorized
 from .faults import FaultSet, Reply, resolve_faults
 from .mock import MockBackend
@@ -66,9 +67,12 @@ def create_app(
     self_check: bool = False,
     api_keys: Collection[str] = (),
     faults: Sequence[str] = (),
+    seed: int | None = None,
 ) -> Starlette:
     """Build the app. `stream_delay` spaces streamed events (seconds) so clients see them arrive one by one.
-    With `api_keys`, only those bearer keys are accepted (401 `invalid_api_key` otherwise); without, any key.
+    With a `seed` the server is deterministic (`determinism.py`): a fixed clock and seeded ids, so the same
+    requests in the same order get the same bytes back. With `api_keys`, only those bearer keys are accepted
+    (401 `invalid_api_key` otherwise); without, any key.
     `faults` names entries of `faults.FAULTS` to switch on (ValueError for an unknown name)."""
     if mode not in MODES:
         raise ValueError(f"unknown server mode {mode!r}; choose one of {', '.join(MODES)}")
@@ -78,7 +82,15 @@ def create_app(
         raise ValueError(f"faults {', '.join(hooks.names)} need a store of their own: leave `store` out")
     contract = contract or Contract.load(default_version=default_version)
     renderers = {version: Renderer(document) for version, document in contract.documents.items()}
-    backend = StatefulBackend(store or Store(**hooks.store_flags)) if mode == "stateful" else MockBackend()
+    if seed is not None and store is not None:
+        raise ValueError("a seed makes the store's clock and ids: leave `store` out")
+    determinism = Deterministic(seed) if seed is not None else None
+    seeded = {"clock": determinism.clock, "ids": determinism.new_id} if determinism else {}
+    if mode == "stateful":
+        backend: StatefulBackend | MockBackend = StatefulBackend(store or Store(**hooks.store_flags, **seeded))
+    else:
+        backend = MockBackend(lambda: Store(**seeded))
+    request_ids = determinism.request_id if determinism else _random_request_id
     backend_store = backend.store if isinstance(backend, StatefulBackend) else None
     violations: list[Violation] = []
     keys = frozenset(api_keys)
@@ -91,15 +103,19 @@ def create_app(
         url = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
         request = Request(http.method, url, Headers(http.headers.items()), body or None)
         match = contract.match(request)
+        if determinism is not None and match.operation is not None:
+            determinism.tick()  # not for probes of undocumented paths, whose number a recording does not fix
         try:
             call = _admit(contract, match, check_ids=mode == "stateful", api_keys=keys, hooks=hooks)
             result = hooks.serve(call, backend.handle, backend_store)  # fault hook: the backend call
         except APIError as e:
-            return _respond(match, e.status, e.body(), contract, violations, self_check, hooks, e.headers)
+            headers = {**_headers(match, request_ids()), **e.headers}
+            return _respond(match, e.status, e.body(), contract, violations, self_check, hooks, headers)
         render = renderers[match.version]
+        headers = _headers(match, request_ids())
         if isinstance(result, list):  # a stream: (event, payload) pairs
-            return _stream(match, result, render, stream_delay, contract, violations, self_check, hooks)
-        return _respond(match, 200, render(result), contract, violations, self_check, hooks)
+            return _stream(match, result, render, stream_delay, contract, violations, self_check, hooks, headers)
+        return _respond(match, 200, render(result), contract, violations, self_check, hooks, headers)
 
     app = Starlette()
     # Every request, whatever its method and path, goes to the one endpoint: the contract routes. (A route
@@ -218,8 +234,12 @@ def _param_name(pointer: str) -> str:
     return name
 
 
-def _headers(match: Match) -> dict[str, str]:
-    headers = {"x-request-id": "req_" + secrets.token_hex(16), "openai-version": "2020-10-01"}
+def _random_request_id() -> str:
+    return "req_" + secrets.token_hex(16)
+
+
+def _headers(match: Match, request_id: str) -> dict[str, str]:
+    headers = {"x-request-id": request_id, "openai-version": "2020-10-01"}
     if match.operation is not None and "Run" in match.operation.operation_id:
         headers["openai-poll-after-ms"] = _POLL_AFTER_MS
     return headers
@@ -233,9 +253,9 @@ def _respond(
     violations: list[Violation],
     self_check: bool,
     hooks: FaultSet,
-    extra_headers: dict[str, str] | None = None,
+    headers: dict[str, str],
 ) -> Response:
-    reply = Reply(match.operation_id, status, payload, {**_headers(match), **(extra_headers or {})})
+    reply = Reply(match.operation_id, status, payload, headers)
     reply = hooks.respond(reply)  # fault hook: the answer before it is sent
     headers = dict(reply.headers)
     if reply.payload is None:  # no body at all, not JSON null
@@ -257,6 +277,7 @@ def _stream(
     violations: list[Violation],
     self_check: bool,
     hooks: FaultSet,
+    headers: dict[str, str],
 ) -> StreamingResponse:
     checker = contract.stream_check(match) if self_check else None
     sent = [
@@ -276,7 +297,7 @@ def _stream(
         if checker is not None:
             violations.extend(checker.finish())
 
-    headers = {**_headers(match), "cache-control": "no-cache"}
+    headers = {**headers, "cache-control": "no-cache"}
     if self_check:
         head = CoreResponse(200, Headers({"content-type": "text/event-stream"}), None)
         violations.extend(contract.check_response(match, head))

@@ -9,6 +9,7 @@ SDK-generated test suites need, which retrieve and cancel made-up ids and expect
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .stateful import DONE, Result
@@ -21,17 +22,20 @@ _FUNCTION_TOOL = {"type": "function", "function": {"name": "lookup", "parameters
 
 
 class MockBackend:
+    def __init__(self, new_store: Callable[[], Store] = Store) -> None:
+        self._new_store = new_store  # each request's throwaway store (seeded ones in deterministic mode)
+
     def handle(self, call: Any) -> Result:
-        world = _World(call)
+        world = _World(call, self._new_store())
         return world.swap(getattr(world, call.operation_id)())
 
 
 class _World:
     """One request's throwaway store, and the mapping from its fresh ids to the ids the request named."""
 
-    def __init__(self, call: Any) -> None:
+    def __init__(self, call: Any, store: Store) -> None:
         self.call = call
-        self.store = Store()
+        self.store = store
         self.params: dict[str, str] = call.params
         self.body: dict[str, Any] = call.body if isinstance(call.body, dict) else {}
         self.ids: dict[str, str] = {}

@@ -69,13 +69,17 @@ class Store:
         *,
         thread_lock: bool = True,
         advance_runs: bool = True,
+        ids: Callable[[str], str] = new_id,
     ) -> None:
-        """`thread_lock=False` and `advance_runs=False` are for fault injection (`faults.py`): a thread with an
-        active run then still takes messages and runs, and runs never move on from `queued`."""
+        """`ids` makes an object's id from its kind's prefix (`asst`); `clock` and `ids` come from
+        `determinism.Deterministic` when the server runs with a seed. `thread_lock=False` and `advance_runs=False`
+        are for fault injection (`faults.py`): a thread with an active run then still takes messages and runs,
+        and runs never move on from `queued`."""
         self._lock = threading.RLock()
         self._thread_lock = thread_lock
         self._advance_runs = advance_runs
         self._clock = clock
+        self._new_id = ids
         self._run_ttl = run_ttl
         self._seq = itertools.count()
         self._order: dict[str, int] = {}
@@ -133,7 +137,7 @@ class Store:
     @_locked
     def create_assistant(self, body: dict[str, Any]) -> dict[str, Any]:
         assistant = {
-            "id": new_id("asst"),
+            "id": self._new_id("asst"),
             "object": "assistant",
             "created_at": self._now(),
             "name": None,
@@ -156,7 +160,7 @@ class Store:
     def _apply_assistant_fields(self, assistant: dict[str, Any], body: dict[str, Any]) -> None:
         for key, value in body.items():
             if key == "tool_resources":
-                assistant[key] = _plain_tool_resources(value)
+                assistant[key] = _plain_tool_resources(value, self._new_id)
             elif key == "file_ids":
                 assistant[key] = list(value)
                 for file_id in value:
@@ -236,11 +240,11 @@ class Store:
     @_locked
     def create_thread(self, body: dict[str, Any]) -> dict[str, Any]:
         thread = {
-            "id": new_id("thread"),
+            "id": self._new_id("thread"),
             "object": "thread",
             "created_at": self._now(),
             "metadata": body.get("metadata") or {},
-            "tool_resources": _plain_tool_resources(body.get("tool_resources")),
+            "tool_resources": _plain_tool_resources(body.get("tool_resources"), self._new_id),
         }
         self.threads[thread["id"]] = self._register(thread)
         self.messages[thread["id"]] = {}
@@ -262,7 +266,7 @@ class Store:
         if "metadata" in body:
             thread["metadata"] = body["metadata"] or {}
         if "tool_resources" in body:
-            thread["tool_resources"] = _plain_tool_resources(body["tool_resources"])
+            thread["tool_resources"] = _plain_tool_resources(body["tool_resources"], self._new_id)
         return thread
 
     @_locked
@@ -283,7 +287,7 @@ class Store:
         attachments = body.get("attachments") or []
         file_ids = list(body.get("file_ids") or [a["file_id"] for a in attachments if a.get("file_id")])
         message = {
-            "id": new_id("msg"),
+            "id": self._new_id("msg"),
             "object": "thread.message",
             "created_at": now,
             "thread_id": thread_id,
@@ -385,7 +389,7 @@ class Store:
         if body.get("additional_instructions"):
             instructions = f"{instructions or ''}\n{body['additional_instructions']}".strip()
         run = {
-            "id": new_id("run"),
+            "id": self._new_id("run"),
             "object": "thread.run",
             "created_at": now,
             "thread_id": thread_id,
@@ -546,7 +550,7 @@ class Store:
         plan = plan_run(run, run["_version"], run["_tool_outputs"] is not None)
         if plan.outcome == "tools":
             calls = [
-                {"id": new_id("call"), "type": "function", "function": {"name": name, "arguments": args}}
+                {"id": self._new_id("call"), "type": "function", "function": {"name": name, "arguments": args}}
                 for name, args in plan.function_calls
             ]
             step = self._new_step(run, "tool_calls", {"type": "tool_calls", "tool_calls": []})
@@ -633,7 +637,7 @@ class Store:
 
     def _new_step(self, run: dict[str, Any], kind: str, details: dict[str, Any]) -> dict[str, Any]:
         step = {
-            "id": new_id("step"),
+            "id": self._new_id("step"),
             "object": "thread.run.step",
             "created_at": self._now(),
             "assistant_id": run["assistant_id"],
@@ -677,7 +681,7 @@ def _usage(prompt: int, completion: int) -> dict[str, int]:
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
-def _plain_tool_resources(value: Any) -> dict[str, Any]:
+def _plain_tool_resources(value: Any, ids: Callable[[str], str]) -> dict[str, Any]:
     """Tool resources as objects carry them: the create-time `vector_stores` helper becomes store ids."""
     if not value:
         return {}
@@ -685,5 +689,5 @@ def _plain_tool_resources(value: Any) -> dict[str, Any]:
     search = resources.get("file_search")
     if isinstance(search, dict) and "vector_stores" in search:
         helpers = search.pop("vector_stores") or []
-        search["vector_store_ids"] = search.get("vector_store_ids") or [new_id("vs") for _ in helpers]
+        search["vector_store_ids"] = search.get("vector_store_ids") or [ids("vs") for _ in helpers]
     return resources

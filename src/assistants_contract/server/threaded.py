@@ -18,9 +18,16 @@ __all__ = ["serve_in_thread"]
 
 @contextlib.contextmanager
 def serve_in_thread(
-    app: Any, *, timeout: float = 15.0, ssl_certfile: str | None = None, ssl_keyfile: str | None = None
+    app: Any,
+    *,
+    timeout: float = 15.0,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
+    server_headers: bool = True,
 ) -> Iterator[str]:
     """Serve `app` until the block ends; yield its root URL (`http://127.0.0.1:PORT`, `https://` with TLS).
+    `server_headers=False` leaves out uvicorn's own `date` and `server` headers (a recording then does not
+    change with the day it was made).
 
     The block starts once the app has answered a request, so the first request of a test never races the
     server's start. Raises RuntimeError if it does not answer within `timeout` seconds."""
@@ -37,6 +44,8 @@ def serve_in_thread(
         lifespan="off",
         ssl_certfile=ssl_certfile,
         ssl_keyfile=ssl_keyfile,
+        date_header=server_headers,
+        server_header=server_headers,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True)

@@ -1,0 +1,72 @@
+"""The bundled cassettes (cassettes/): what they cover, that they hold no key, and that recording them again
+gives the committed bytes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from assistants_contract.contract import Contract
+from assistants_contract.record.session import DEFAULT_SEED, readme, record_cassettes
+from assistants_contract.record.tours import TOURS
+from assistants_contract.sources import find_files, read_exchanges
+
+CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def checked(contract: Contract):
+    """Every bundled exchange with the core's verdict and the file it came from."""
+    return [(path, ex, contract.check(ex)) for path in find_files([CASSETTES]) for ex in read_exchanges(path)]
+
+
+def test_every_operation_of_both_versions_is_recorded(contract, checked):
+    seen = {(result.version, result.operation_id) for _, _, result in checked}
+    for version, document in contract.documents.items():
+        assert {(version, op) for op in document.operations} <= seen, version
+
+
+def test_the_error_answers_streams_and_tool_calls_are_recorded(checked):
+    for version in ("v1", "v2"):
+        mine = [(ex, result) for path, ex, result in checked if path.parent.name == version]
+        statuses = {ex.response.status for ex, _ in mine}
+        assert {200, 400, 401, 404} <= statuses, version
+        streams = [ex for ex, _ in mine if ex.response.headers.get("content-type", "").startswith("text/event-stream")]
+        assert len(streams) >= 3 and all(ex.response.body.rstrip().endswith(b"data: [DONE]") for ex in streams)
+        assert any(b'"status":"requires_action"' in (ex.response.body or b"") for ex, _ in mine)
+        assert any(b'"status":"cancelled"' in (ex.response.body or b"") for ex, _ in mine)
+        # Only the errors tour breaks the contract, on purpose; every answer conforms.
+        broken = {path.name for path, ex, result in checked if path.parent.name == version and not result.ok}
+        assert broken == {"errors.yaml"}
+        assert all(v.side == "request" for _, _, r in checked for v in r.violations if v.severity == "error")
+
+
+def test_no_key_reaches_a_cassette():
+    # They were made with a key of the recording's own and a wrong key for the 401; both are redacted.
+    for name, data in _files(CASSETTES).items():
+        text = data.decode()
+        assert re.findall(r"sk-(?!REDACTED)[A-Za-z0-9_-]{8,}", text) == [], name
+        assert re.findall(r"Bearer (?!sk-REDACTED)[A-Za-z0-9._~+/-]{16,}", text) == [], name
+
+
+def test_the_readme_lists_every_file():
+    listed = set(re.findall(r"`(v[12]/[a-z-]+\.yaml)`", (CASSETTES / "README.md").read_text()))
+    assert listed == {name for name in _files(CASSETTES) if name.endswith(".yaml")}
+    assert len(listed) == sum(len(tour.versions) for tour in TOURS)
+
+
+def test_recording_again_gives_the_committed_bytes(tmp_path):
+    # Through the proxy, against the deterministic reference server, as `make cassettes` does.
+    written = record_cassettes(tmp_path, seed=DEFAULT_SEED, say=lambda line: None)
+    assert len(written) == len(_files(CASSETTES))
+    again, committed = _files(tmp_path), _files(CASSETTES)
+    assert sorted(again) == sorted(committed)
+    changed = [name for name in committed if again[name] != committed[name]]
+    assert changed == [], "re-recorded cassettes differ from the committed ones: run `make cassettes`"
+    assert again["README.md"].decode() == readme(DEFAULT_SEED)
