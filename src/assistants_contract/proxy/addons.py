@@ -32,10 +32,9 @@ from mitmproxy import ctx, exceptions, flowfilter, hooks, http
 
 from .._models import CheckResult, Exchange, Request, Response, Severity, Violation
 from ..contract import VERSIONS, Contract, StreamCheck
-from ..record.cassette import write_atomically
 from ..record.redact import Redactor
-from ..report import Summary, json_report, junit, text
-from ..report import html as html_report
+from ..report import Summary, text
+from ..report.files import write_reports
 from ..sources.encoding import IncrementalDecoder
 from ..sources.mitmproxy_flow import request_from_flow, response_from_flow
 from .finish import Backend, Finisher, InlineBackend, Job, Outcome, Settings
@@ -437,12 +436,6 @@ class Report:
         folder = ctx.options.contract_report_dir
         if folder:
             write_reports(summary, Path(folder).expanduser())
-
-
-def write_reports(summary: Summary, folder: Path) -> None:
-    write_atomically(folder / "report.json", json_report.serialize(summary))
-    write_atomically(folder / "report.xml", junit.serialize(summary))
-    write_atomically(folder / "report.html", html_report.serialize(summary))
 
 
 class Mark:

@@ -1,6 +1,7 @@
 """One self-contained HTML page: for a conformance run the verdict of every operation and each failed check with
 its reproduction, then the coverage matrix (operation x status) and every violation with its pointer and its
-exchange. No scripts, no external files: it can be attached to a CI run or mailed."""
+exchange; for a replay session also the requests it had no recorded answer for and the interactions no request
+had. No scripts, no external files: it can be attached to a CI run or mailed."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ def serialize(summary: Summary) -> str:
     ]
     if summary.checks:
         parts.extend(_verdicts(summary))
+    if summary.replay is not None:
+        parts.extend(_replay(summary))
     for version, operations in summary.documented.items():
         seen = summary.coverage.get(version, {})
         statuses = sorted(
@@ -69,6 +72,38 @@ def serialize(summary: Summary) -> str:
         )
     parts.append("</body></html>\n")
     return "".join(parts)
+
+
+def _replay(summary: Summary) -> list[str]:
+    replay = summary.replay
+    assert replay is not None
+    parts = [
+        "<h2>Replay</h2>",
+        f"<p>{replay.requests} requests against {replay.interactions} recorded interactions from"
+        f" {len(replay.cassettes)} cassettes: {replay.played} answered, {replay.repeated} with a read's last answer"
+        f" again, {replay.refused} refused (--strict), <span class='error'>{len(replay.misses)} without a recorded"
+        f" answer</span>, {len(replay.unused)} interactions unused.</p>",
+        "<h3>Requests without a recorded answer</h3>",
+    ]
+    if not replay.misses:
+        parts.append("<p>None.</p>")
+    for m in replay.misses:
+        parts.append(
+            f"<div><p><span class='error'>{escape(m.code)}</span> <code>{escape(m.method)} {escape(m.url)}</code>"
+            f"</p><pre>{escape(m.message)}</pre></div>"
+        )
+    parts.append("<h3>Unused interactions</h3>")
+    if not replay.unused:
+        parts.append("<p>None.</p>")
+    else:
+        parts.append("<table><tr><th>cassette</th><th>#</th><th>request</th></tr>")
+        parts.extend(
+            f"<tr><td>{escape(u.source or '')}</td><td>{u.index}</td><td><code>{escape(u.method)} {escape(u.url)}"
+            "</code></td></tr>"
+            for u in replay.unused
+        )
+        parts.append("</table>")
+    return parts
 
 
 def _verdicts(summary: Summary) -> list[str]:

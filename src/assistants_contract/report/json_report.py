@@ -1,15 +1,16 @@
 """The JSON report: one document any tool can read. `lint --format json` prints it; the proxy writes it; a
 conformance run adds `run`, `verdicts` (per version and operation: pass, fail or untested), `checks` (per
-operation and check: passed and failed counts) and `failures` (each with its reproduction)."""
+operation and check: passed and failed counts) and `failures` (each with its reproduction); a replay session adds
+`replay` (its counts, the requests it had no recorded answer for, and the interactions no request had)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from .summary import CheckFailure, Summary
+from .summary import CheckFailure, ReplayTally, Summary
 
-__all__ = ["report_dict", "serialize"]
+__all__ = ["replay_dict", "report_dict", "serialize"]
 
 REPORT_FORMAT_VERSION = 1
 
@@ -60,7 +61,24 @@ def report_dict(summary: Summary) -> dict[str, Any]:
             for (version, op_id, check), t in sorted(summary.checks.items())
         ]
         report["failures"] = [failure_dict(f) for f in summary.failures]
+    if summary.replay is not None:
+        report["replay"] = replay_dict(summary.replay)
     return report
+
+
+def replay_dict(replay: ReplayTally) -> dict[str, Any]:
+    return {
+        "cassettes": replay.cassettes,
+        "interactions": replay.interactions,
+        "requests": replay.requests,
+        "played": replay.played,
+        "repeated": replay.repeated,
+        "refused": replay.refused,
+        "unmatched": [{"method": m.method, "url": m.url, "code": m.code, "message": m.message} for m in replay.misses],
+        "unused": [
+            {"method": u.method, "url": u.url, "source": {"file": u.source, "index": u.index}} for u in replay.unused
+        ],
+    }
 
 
 def failure_dict(failure: CheckFailure) -> dict[str, Any]:

@@ -3,6 +3,9 @@
 CI systems show each operation as a test: passed (seen, no errors), failed (seen, errors), or skipped (the
 traffic never exercised it). Exchanges no operation matched are one more test case, `unmatched`.
 
+A replay session adds a suite `assistants-contract replay`: a case `recorded answers` that fails when a request
+had no recorded answer, and a case `unused interactions` that lists what no request had (it does not fail).
+
 A conformance run (a summary with `checks`) gets one test case per operation and check instead
 (`createRun` / `ignored_auth`), failed with each failure's message, seed and reproduction; an operation no check
 ran on is one skipped case.
@@ -13,7 +16,7 @@ from __future__ import annotations
 from xml.etree import ElementTree as ET
 
 from .._models import Severity
-from .summary import CheckFailure, CheckTally, Finding, Summary
+from .summary import CheckFailure, CheckTally, Finding, ReplayTally, Summary
 
 __all__ = ["serialize"]
 
@@ -51,6 +54,8 @@ def serialize(summary: Summary) -> str:
             failure = ET.SubElement(case, "failure", message=f"{len(unmatched)} requests match no operation")
             failure.text = "\n".join(_line(f) for f in unmatched)
         _counts(suite, len(operations) + (1 if unmatched else 0), failures, skipped)
+    if summary.replay is not None:
+        _replay_suite(suites, summary.replay)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
@@ -86,6 +91,24 @@ def _serialize_checks(summary: Summary) -> str:
         _counts(suite, tests, failures, skipped)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _replay_suite(suites: ET.Element, replay: ReplayTally) -> None:
+    suite = ET.SubElement(suites, "testsuite", name="assistants-contract replay")
+    classname = "assistants-contract.replay"
+    case = ET.SubElement(suite, "testcase", classname=classname, name="recorded answers")
+    if replay.misses:
+        failure = ET.SubElement(
+            case, "failure", message=f"{len(replay.misses)} requests had no recorded answer", type="replay"
+        )
+        failure.text = "\n".join(f"{m.method} {m.url}: {m.code}: {m.message}" for m in replay.misses)
+    else:
+        ET.SubElement(case, "system-out").text = f"{replay.played + replay.repeated} requests answered"
+    case = ET.SubElement(suite, "testcase", classname=classname, name="unused interactions")
+    ET.SubElement(case, "system-out").text = (
+        "\n".join(f"{u.source}#{u.index} {u.method} {u.url}" for u in replay.unused) or "every interaction was played"
+    )
+    _counts(suite, 2, 1 if replay.misses else 0, 0)
 
 
 def _counts(suite: ET.Element, tests: int, failures: int, skipped: int) -> None:

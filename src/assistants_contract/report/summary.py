@@ -1,9 +1,10 @@
 """What a run saw, gathered from check results: violations with their source, and coverage of the contract.
 
-Traffic (the proxy, lint) fills in exchanges, findings and coverage. A conformance run (`verify`) also fills in
-`checks`: for every version, operation and check, how many times it passed and how it failed, so the sinks can
-give a verdict per operation and check. Pure data; the JSON, text, JUnit and HTML sinks render it, each from
-`redacted()`, so no secret reaches a report whoever filled the summary.
+Traffic (the proxy, lint, replay) fills in exchanges, findings and coverage. A conformance run (`verify`) also fills
+in `checks`: for every version, operation and check, how many times it passed and how it failed, so the sinks can
+give a verdict per operation and check. A replay session also fills in `replay`: the requests it could not answer
+from its cassettes and the recorded interactions no request had. Pure data; the JSON, text, JUnit and HTML sinks
+render it, each from `redacted()`, so no secret reaches a report whoever filled the summary.
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ from .._models import CheckResult, Exchange, Severity, Violation
 from ..contract import Contract
 from ..record.redact import Redactor
 
-__all__ = ["CheckFailure", "CheckTally", "Finding", "OperationCoverage", "Summary"]
+__all__ = [
+    "CheckFailure",
+    "CheckTally",
+    "Finding",
+    "OperationCoverage",
+    "ReplayMiss",
+    "ReplayTally",
+    "Summary",
+    "UnusedInteraction",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +70,44 @@ class CheckTally:
     failures: list[CheckFailure] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class ReplayMiss:
+    """A request a replay session had no recorded answer for. `code` is `no_recorded_interaction` (nothing recorded
+    matches it) or `recorded_interactions_used_up` (a write sent more often than it was recorded); `message` names
+    the closest recorded request and what differs."""
+
+    method: str
+    url: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnusedInteraction:
+    """A recorded interaction no request of a replay session had: where it is, and its request."""
+
+    source: str | None
+    index: int | None
+    method: str
+    url: str
+
+
+@dataclass(slots=True)
+class ReplayTally:
+    """What a replay session did with its `interactions` from `cassettes`: of its `requests`, how many it answered
+    from the recordings (`played`, and `repeated`: a read answered with its last recorded answer again), refused
+    for breaking the contract (`refused`, with `--strict`) or could not answer (`misses`)."""
+
+    cassettes: list[str]
+    interactions: int
+    requests: int = 0
+    played: int = 0
+    repeated: int = 0
+    refused: int = 0
+    misses: list[ReplayMiss] = field(default_factory=list)
+    unused: list[UnusedInteraction] = field(default_factory=list)
+
+
 @dataclass(slots=True)
 class OperationCoverage:
     count: int = 0
@@ -79,6 +127,7 @@ class Summary:
     # seed, versions, stages, case count, seconds), for the reports to say.
     checks: dict[tuple[str, str, str], CheckTally] = field(default_factory=dict)
     run: dict[str, Any] = field(default_factory=dict)
+    replay: ReplayTally | None = None  # replay sessions only
 
     @classmethod
     def for_contract(cls, contract: Contract, versions: Iterable[str] | None = None) -> Summary:
@@ -173,7 +222,14 @@ class Summary:
         run = dict(self.run)
         if isinstance(run.get("target"), str):
             run["target"] = text(run["target"])
-        return replace(self, findings=findings, checks=checks, run=run)
+        played = self.replay
+        if played is not None:
+            played = replace(
+                played,
+                misses=[replace(m, url=text(m.url), message=text(m.message)) for m in played.misses],
+                unused=[replace(u, url=text(u.url)) for u in played.unused],
+            )
+        return replace(self, findings=findings, checks=checks, run=run, replay=played)
 
     def extend(self, pairs: Iterable[tuple[Exchange, CheckResult]]) -> Summary:
         for exchange, result in pairs:
@@ -182,8 +238,10 @@ class Summary:
 
     @property
     def failed(self) -> bool:
-        """Whether the run found anything a CI job should fail on: an error-level violation or a failed check."""
-        return bool(self.errors) or any(t.failed for t in self.checks.values())
+        """Whether the run found anything a CI job should fail on: an error-level violation, a failed check, or a
+        request a replay had no recorded answer for."""
+        missed = self.replay is not None and bool(self.replay.misses)
+        return bool(self.errors) or missed or any(t.failed for t in self.checks.values())
 
     @property
     def errors(self) -> int:

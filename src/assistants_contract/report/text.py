@@ -5,7 +5,7 @@ from __future__ import annotations
 from .._models import Severity
 from .summary import Summary
 
-__all__ = ["render", "render_verify"]
+__all__ = ["render", "render_replay", "render_verify"]
 
 
 def render(summary: Summary, *, show_warnings: bool = True, findings: bool = True) -> str:
@@ -83,3 +83,30 @@ def render_verify(summary: Summary, *, reproductions: bool = True) -> str:
         f" seed {run.get('seed')}: {verdict}"
     )
     return "\n".join(lines) + "\n"
+
+
+def render_replay(summary: Summary) -> str:
+    """A replay session for a terminal: the requests it had no recorded answer for, the interactions no request
+    had, then the violations and coverage as `render` shows them, and one line with the outcome."""
+    summary = summary.redacted()
+    replay = summary.replay
+    if replay is None:
+        return render(summary)
+    lines: list[str] = []
+    lines.append(f"unmatched requests: {len(replay.misses) or 'none'}")
+    for m in replay.misses:
+        lines.append(f"  {m.method} {m.url}  {m.code}")
+        lines.append(f"      {m.message}")
+    lines.append(f"unused interactions: {len(replay.unused) or 'none'}")
+    for u in replay.unused:
+        lines.append(f"  {u.source} #{u.index}  {u.method} {u.url}")
+    lines.append(f"violations: {summary.errors} errors, {summary.warnings} warnings")
+    out = "\n".join(lines) + "\n" + render(summary)
+    answered = replay.played + replay.repeated
+    repeated = f" ({replay.repeated} with a read's last answer again)" if replay.repeated else ""
+    verdict = "FAIL" if summary.failed else "ok"
+    return out + (
+        f"replay: {replay.requests} requests: {answered} answered{repeated}, {replay.refused} refused,"
+        f" {len(replay.misses)} unmatched; {len(replay.unused)} of {replay.interactions} interactions unused"
+        f" ({len(replay.cassettes)} cassettes): {verdict}\n"
+    )
