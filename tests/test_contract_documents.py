@@ -225,7 +225,12 @@ def test_file_ids_a_client_names_in_v1_bodies_are_url_safe():
     requests = document["components"]["schemas"]
     named = {
         where: schema.get("pattern")
-        for name in ("CreateAssistantRequest", "ModifyAssistantRequest", "CreateAssistantFileRequest", "CreateMessageRequest")
+        for name in (
+            "CreateAssistantRequest",
+            "ModifyAssistantRequest",
+            "CreateAssistantFileRequest",
+            "CreateMessageRequest",
+        )
         for where, schema in _body_file_ids(requests[name], name)
     }
     assert len(named) == 4 and set(named.values()) == {"^file-[A-Za-z0-9_-]+$"}, named
