@@ -39,3 +39,14 @@ def test_same_error_as_json(text: bytes) -> None:
     with pytest.raises(ValueError) as theirs:
         json.loads(text)
     assert str(ours.value) == str(theirs.value)
+
+
+def test_nesting_too_deep_to_parse_is_a_value_error_never_a_recursion_error():
+    from assistants_contract.contract._json import TooDeep, loads, too_deep
+
+    for depth in (5000, 100_000):
+        with pytest.raises(TooDeep):
+            loads(b"[" * depth + b"]" * depth)
+    assert not too_deep(loads(b"[" * 200 + b"]" * 200))
+    assert too_deep(loads(b"[" * 201 + b"]" * 201))
+    assert too_deep(loads(b'{"a":' * 201 + b"1" + b"}" * 201))

@@ -295,3 +295,29 @@ def test_secrets_quoted_in_violation_messages_are_redacted_everywhere(contract, 
     written = [p.read_text() for p in tmp_path.rglob("*") if p.is_file()]
     assert written and not [text for text in written if secret in text]
     assert "request.body.schema" in caplog.text and secret not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b'{"metadata":' + b"[" * 300 + b"]" * 300 + b"}", "request.body.too_deep"),
+        (b"[" * 5000 + b"]" * 5000, "request.body.too_deep"),
+        (b'{"metadata":{"\\ud801":"x"}}', "request.body.invalid_json"),
+    ],
+    ids=["nested-300", "nested-5000", "lone-surrogate-key"],
+)
+def test_a_body_the_checker_cannot_judge_is_a_violation_and_the_flow_is_recorded(contract, tmp_path, body, code):
+    addons = default_addons(contract)
+    with taddons.context(*addons) as tctx:
+        record = next(a for a in addons if isinstance(a, Record))
+        tctx.configure(record, contract_record_dir=str(tmp_path))
+        f = flow(body=body, response=THREAD)
+        run(addons, f)
+        report = next(a for a in addons if isinstance(a, Report))
+        stop(addons)
+    assert code in [v.code for v in f.metadata[KEY].result.violations]
+    assert f.request.content == body  # passed on untouched
+    (cassette,) = tmp_path.glob("*.yaml")
+    (interaction,) = yaml.safe_load(cassette.read_text())["interactions"]
+    assert code in [v["code"] for v in interaction[KEY]["violations"]]
+    assert report.summary.exchanges == 1

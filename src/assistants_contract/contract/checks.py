@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .._models import Request, Response, Side, Violation
-from ._json import loads
+from ._json import MAX_DEPTH, TooDeep, loads, too_deep
 from .codes import CODES
 from .document import STREAM_MEDIA_TYPE, ContractDocument, Operation, Parameter
 from .schemas import SchemaError
@@ -312,12 +312,28 @@ def response_body(match: Match, response: Response) -> Iterator[Violation]:
 
 def _json_body_violations(match: Match, side: Side, key: str, parse: Callable[[], Any]) -> Iterator[Violation]:
     area = f"{side.value}.body"
+    deep = f"{side.value} body nests more than {MAX_DEPTH} levels of arrays and objects; it was not checked further"
     try:
         instance = parse()
+    except TooDeep:
+        yield violation(f"{area}.too_deep", deep, side, match)
+        return
     except ValueError as e:
         yield violation(f"{area}.invalid_json", f"{side.value} body is not JSON: {e}", side, match)
         return
-    yield from body_violations(match, side, key, instance, area=area)
+    try:
+        found = list(body_violations(match, side, key, instance, area=area))
+    except UnicodeEncodeError:
+        # A lone surrogate escape (`"\\udfff"`) parses, but is no character: the validator cannot take it as a key.
+        message = f"{side.value} body is not JSON a parser will take: it holds a lone surrogate escape"
+        found = [violation(f"{area}.invalid_json", message, side, match)]
+    except (ValueError, RecursionError):
+        # The schema validator gives up on deep nesting (jsonschema_rs at 256 levels). Measured only then, so a
+        # body of ordinary depth pays nothing for the check.
+        if not too_deep(instance):
+            raise
+        found = [violation(f"{area}.too_deep", deep, side, match)]
+    yield from found
 
 
 def _asked_for_stream(match: Match) -> bool:

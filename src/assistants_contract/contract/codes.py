@@ -27,6 +27,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "request.content_type": (E, "The request body is not sent as `application/json`."),
     "request.body.missing": (E, "The operation requires a body and none was sent."),
     "request.body.invalid_json": (E, "The request body does not parse as JSON."),
+    "request.body.too_deep": (E, "The request body nests more than 200 levels of arrays and objects: not judged."),
     "request.body.schema": (E, "The request body breaks its schema (types, required keys, enums, limits)."),
     "request.body.unknown_property": (
         E,
@@ -42,6 +43,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     ),
     "response.header.missing": (E, "A response header the contract requires is absent."),
     "response.body.invalid_json": (E, "The response body does not parse as JSON."),
+    "response.body.too_deep": (E, "The response body nests more than 200 levels of arrays and objects: not judged."),
     "response.body.schema": (E, "The response body breaks its schema."),
     "response.body.unknown_property": (
         W,

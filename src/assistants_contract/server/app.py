@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -30,6 +31,7 @@ from starlette.routing import request_response
 from .._models import Headers, Request, Severity, Violation
 from .._models import Response as CoreResponse
 from ..contract import Contract
+from ..contract._json import MAX_DEPTH, too_deep
 from ..contract.checks import Match
 from .determinism import Deterministic
 from .errors import APIError, BadRequest, MethodNotAllowed, NotFound, Unauthorized
@@ -55,6 +57,10 @@ _WRONG_KEY_MESSAGE = (
     "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys."
 )
 _POLL_AFTER_MS = "10"
+_UNPARSABLE_MESSAGE = (
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library"
+    " correctly. The OpenAI API expects a JSON payload.)"
+)
 
 
 def create_app(
@@ -172,6 +178,8 @@ def _admit(contract: Contract, match: Match, *, check_ids: bool, api_keys: froze
             raise _wrong_id(match, violation)
         if violation.severity is Severity.ERROR:
             raise _bad_request(violation)
+    if request.body:
+        _refuse_what_cannot_be_kept(request.body)
     query: dict[str, Any] = {}
     for param in match.operation.parameters:
         if param.location == "query" and param.name in match.query:
@@ -195,6 +203,20 @@ def _is_id_prefix(violation: Violation) -> bool:
     return name.endswith(("_id", "_ids"))
 
 
+def _refuse_what_cannot_be_kept(body: bytes) -> None:
+    """A body the core let through that the server must still refuse before it stores anything.
+
+    The core reads NaN, Infinity and lone surrogate escapes, as Python does, so as to judge such bodies; the API's
+    parser refuses them, and a stored lone surrogate could never be sent back as UTF-8. Deep nesting inside a
+    free-form object (function `parameters`) passes the schema, and would come back in every later list."""
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise BadRequest(_UNPARSABLE_MESSAGE) from None
+    if too_deep(parsed):
+        raise BadRequest(f"The request body nests more than {MAX_DEPTH} levels of arrays and objects.")
+
+
 def _bearer_key(request: Request) -> str:
     value = request.headers.get("authorization", "")
     return value[7:].strip() if value[:7].lower() == "bearer " else ""
@@ -216,10 +238,7 @@ def _bad_request(violation: Violation) -> BadRequest:
     if violation.code == "request.body.unknown_property":
         return BadRequest(f"Unrecognized request argument supplied: {param}", param=param)
     if violation.code == "request.body.invalid_json":
-        return BadRequest(
-            "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP"
-            " library correctly. The OpenAI API expects a JSON payload.)"
-        )
+        return BadRequest(_UNPARSABLE_MESSAGE)
     if violation.code in ("request.query.invalid", "request.path.invalid", "request.body.schema"):
         detail = violation.message.split(": ", 1)[-1]
         return BadRequest(f"Invalid value for '{param or 'body'}': {detail}", param=param or None)
