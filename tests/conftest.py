@@ -15,8 +15,10 @@ from server.support import ClientVenv, VenvError, ensure_client_venv
 
 from assistants_contract import Contract
 
-V1_REQUIREMENTS = ["openai==1.20.0", "httpx>=0.23,<0.28", "pydantic>=2,<2.8"]
-V2_REQUIREMENTS = ["openai"]
+# vcrpy: tests/replay/test_sdk_replays_cassettes.py replays the bundled cassettes inside these venvs (9.4 patches
+# httpx, which 1.20.0 uses, and httpx2, which the current openai uses).
+V1_REQUIREMENTS = ["openai==1.20.0", "httpx>=0.23,<0.28", "pydantic>=2,<2.8", "vcrpy>=9.4,<10"]
+V2_REQUIREMENTS = ["openai", "vcrpy>=9.4,<10"]
 
 
 @pytest.fixture(scope="session")
