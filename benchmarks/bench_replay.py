@@ -1,4 +1,4 @@
-"""Start-up of the replay server. Prints numbers; asserts nothing.
+"""Start-up and answer time of the replay server. Prints numbers; asserts nothing.
 
     .venv/bin/python benchmarks/bench_replay.py
 
@@ -8,6 +8,11 @@ message list) from the reference server in-process, then measures: reading and i
 saying it listens and to its first answer. Target from the replay issue: start-up with ~20 cassettes well under
 1 s. The process figure includes what every command pays (the interpreter, the CLI's imports, compiling the
 contract; see bench_core.py for the last), so the replay's own share is the first figure.
+
+Then the answer time: one getAssistant request, sent over loopback by one keep-alive httpx client to
+`assistants-contract replay` (from a cassette of that request) and to `assistants-contract serve` (which made
+it), the two taking turns request by request; p50 and p99 of each and their ratio. Target: the replay's own
+time well under 1 ms (it checks the request against the contract and looks up its answer).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -83,6 +89,91 @@ def start_once(folder: Path) -> tuple[float, float]:
     return listening, answered
 
 
+ROUNDS = 2000
+
+
+def _launch(argv: list[str], wait_for: str) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([str(CLI), *argv], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if wait_for not in line:
+        proc.kill()
+        raise RuntimeError(f"{argv[0]} did not start: {line!r}")
+    # replay logs a line a request: read them all, or the pipe fills and it stops answering
+    threading.Thread(target=proc.stdout.read, daemon=True).start()
+    return proc, line
+
+
+def answer_times(folder: Path) -> None:
+    port = _free_port()
+    serve, _ = _launch(["serve", "--port", str(port), "--seed", "1"], "server on")
+    replay = None
+    try:
+        base = f"http://127.0.0.1:{port}/v1"
+        _wait(base)
+        with httpx.Client(headers=V2, timeout=10) as http:
+            made = http.post(base + "/assistants", json={"model": "gpt-4o", "name": "bench"})
+            path = f"/v1/assistants/{made.json()['id']}"
+            got = http.get(f"http://127.0.0.1:{port}{path}")
+            cassette = CassetteFile(folder / "get-assistant.yaml")
+            sent = got.request
+            exchange = Exchange(
+                Request("GET", str(sent.url), Headers(sent.headers.multi_items()), None),
+                Response(got.status_code, Headers(got.headers.multi_items()), got.content),
+            )
+            cassette.add(interaction(Redactor().exchange(exchange), origin="https://api.openai.com"))
+            cassette.close()
+            replay, line = _launch(["replay", str(folder / "get-assistant.yaml"), "--port", "0"], " on ")
+            replay_url = line.split(" on ", 1)[1].split()[0].rstrip("/") + path
+            serve_url = f"http://127.0.0.1:{port}{path}"
+            times: dict[str, list[float]] = {"replay": [], "serve": []}
+            for url in (replay_url, serve_url):  # warm both
+                for _ in range(50):
+                    assert http.get(url).status_code == 200
+            for n in range(ROUNDS):
+                order = (
+                    (("replay", replay_url), ("serve", serve_url))
+                    if n % 2
+                    else (("serve", serve_url), ("replay", replay_url))
+                )
+                for name, url in order:
+                    t = time.perf_counter()
+                    http.get(url)
+                    times[name].append(time.perf_counter() - t)
+        for name, values in times.items():
+            q = statistics.quantiles(values, n=100)
+            print(f"{name}: getAssistant over loopback p50 {q[49] * 1000:.3f} ms, p99 {q[98] * 1000:.3f} ms ({ROUNDS})")
+        r, s_ = (statistics.quantiles(times[k], n=100) for k in ("replay", "serve"))
+        print(f"replay / serve: p50 {r[49] / s_[49]:.2f}x, p99 {r[98] / s_[98]:.2f}x")
+    finally:
+        for proc in (replay, serve):
+            if proc is not None:
+                proc.send_signal(signal.SIGINT)
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait(base: str) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(base + "/assistants", headers=V2, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError("serve did not answer")
+
+
 def main() -> None:
     contract = Contract.load()
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,6 +192,8 @@ def main() -> None:
             f"process start -> listening: median {statistics.median(r[0] for r in runs) * 1000:.0f} ms,"
             f" -> first answer: median {statistics.median(r[1] for r in runs) * 1000:.0f} ms (of 3)"
         )
+    with tempfile.TemporaryDirectory() as tmp:
+        answer_times(Path(tmp))
 
 
 if __name__ == "__main__":
