@@ -43,6 +43,14 @@ class Headers(Mapping[str, str]):
             merged[key] = f"{merged[key]}, {value}" if key in merged else value
         self._items = merged
 
+    @classmethod
+    def _lowered(cls, items: dict[str, str]) -> Headers:
+        """Headers that take `items` as they are: names already lower-case, repeats already joined. For readers
+        that build that dict anyway (`sources/cassette_lines.py`), to skip doing it twice; the dict is not copied."""
+        headers = cls.__new__(cls)
+        headers._items = items
+        return headers
+
     def __getitem__(self, name: str) -> str:
         return self._items[name.lower()]
 

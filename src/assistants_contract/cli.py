@@ -10,8 +10,9 @@ import click
 from . import __version__
 from ._exceptions import ContractError, SourceError
 from .contract import VERSIONS, Contract
-from .report import Summary, json_report, text
-from .sources import find_files, read_exchanges
+from .lint import READERS, lint_files
+from .report import Summary, json_report, junit, text
+from .sources import find_files
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -24,7 +25,9 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True
+)
 @click.option(
     "--api-version",
     type=click.Choice(VERSIONS),
@@ -33,8 +36,18 @@ def cli() -> None:
     help="Version to check a request against when it has no usable OpenAI-Beta header.",
 )
 @click.option("--no-warnings", is_flag=True, help="Leave warnings out of the text report.")
-def lint(paths: tuple[str, ...], output_format: str, api_version: str, no_warnings: bool) -> None:
-    """Check recorded exchanges against the contract.
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes to check the files in, a file each at a time. The report is the same for any number.",
+)
+@click.option("--reader", type=click.Choice(READERS), default="auto", hidden=True, help="vcrpy: no line reader.")
+def lint(
+    paths: tuple[str, ...], output_format: str, api_version: str, no_warnings: bool, jobs: int, reader: str
+) -> None:
+    """Check recorded exchanges against the contract, and cassettes for repeated requests.
 
     PATHS are vcrpy cassettes (YAML or JSON), HAR files, or folders holding them. Exit status: 0 no errors,
     1 errors found, 2 unusable input.
@@ -51,16 +64,16 @@ def lint(paths: tuple[str, ...], output_format: str, api_version: str, no_warnin
     except SourceError as e:
         click.echo(f"lint: {e}", err=True)
         sys.exit(EXIT_UNUSABLE)
-    for path in files:
-        try:
-            exchanges = read_exchanges(path)
-        except SourceError as e:
-            click.echo(f"lint: {e}", err=True)
+    for outcome in lint_files(files, api_version=api_version, jobs=jobs, reader=reader, contract=contract):
+        if outcome.summary is None:
+            click.echo(f"lint: {outcome.error}", err=True)
             unusable += 1
-            continue
-        summary.extend((exchange, contract.check(exchange)) for exchange in exchanges)
+        else:
+            summary.merge(outcome.summary)
     if output_format == "json":
         click.echo(json_report.serialize(summary), nl=False)
+    elif output_format == "junit":
+        click.echo(junit.serialize(summary), nl=False)
     else:
         click.echo(text.render(summary, show_warnings=not no_warnings), nl=False)
     if unusable or not files:
@@ -266,9 +279,18 @@ def proxy(
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Concurrent requests.")
 @click.option(
     "--phases",
-    default="examples,coverage,fuzzing,stateful,scenarios",
-    show_default=True,
-    help="Stages to run, comma-separated: the schemathesis phases and the behaviour scenarios.",
+    default=None,
+    help="Stages to run, comma-separated: the schemathesis phases (examples, coverage, fuzzing, stateful), the"
+    " behaviour scenarios, cassettes. Default: examples,coverage,fuzzing,stateful,scenarios; with --cassette,"
+    " cassettes only.",
+)
+@click.option(
+    "--cassette",
+    "cassettes",
+    multiple=True,
+    metavar="PATH",
+    help="A cassette (vcrpy YAML or JSON, or HAR) or a folder of them (repeatable): send its requests again, in"
+    " order, with the ids the server gives, and compare each answer with the recorded one.",
 )
 def verify(
     url: str,
@@ -280,14 +302,18 @@ def verify(
     max_examples: int | None,
     seed: int | None,
     workers: int,
-    phases: str,
+    phases: str | None,
+    cassettes: tuple[str, ...],
 ) -> None:
-    """Test a server against the contract: schemathesis over every operation, then behaviour scenarios.
+    """Test a server against the contract: schemathesis over every operation, then behaviour scenarios; or, with
+    --cassette, the recorded requests of cassettes sent again and the answers compared with the recorded ones.
 
-    Exit status: 0 the server conforms, 1 failures found, 2 it could not be tested.
+    Exit status: 0 the server conforms, 1 failures found, 2 it could not be tested (unreachable, no cassette
+    found, an unreadable one).
     """
     from .conformance import (
         DEFAULT_MAX_EXAMPLES,
+        DEFAULT_STAGES,
         Progress,
         Stage,
         SummaryCollector,
@@ -305,7 +331,8 @@ def verify(
         options = VerifyOptions(
             url,
             versions=VERSIONS if api_version == "both" else (api_version,),
-            stages=Stage.parse(phases),
+            stages=Stage.parse(phases) if phases is not None else (Stage.CASSETTES,) if cassettes else DEFAULT_STAGES,
+            cassettes=cassettes,
             max_examples=max_examples or DEFAULT_MAX_EXAMPLES,
             workers=workers,
             **({"api_key": api_key} if api_key else {}),

@@ -4,11 +4,13 @@
         ...
 
 For each version it runs schemathesis over every operation (examples, coverage, fuzzing and stateful phases,
-with the core as one of its checks) and the behaviour scenarios the schema cannot express. Events go to
+with the core as one of its checks) and the behaviour scenarios the schema cannot express; or, when given
+cassettes, sends their requests again and compares the answers with the recorded ones (`cassettes.py`). Events go to
 handlers (`execute`); `SummaryCollector` turns them into the `report.Summary` that the JSON, JUnit, HTML and
 text sinks render. Nothing here prints unless a handler does.
 """
 
+from .cassettes import IdMap, load_cassettes, run_cassettes
 from .check import CHECK_NAME, ContractViolated, bundled_contract
 from .events import (
     CheckRan,
@@ -21,7 +23,7 @@ from .events import (
     VerifyStarted,
 )
 from .handlers import Progress, SummaryCollector
-from .options import DEFAULT_MAX_EXAMPLES, Stage, VerifyOptions, normalize_base_url
+from .options import DEFAULT_MAX_EXAMPLES, DEFAULT_STAGES, Stage, VerifyOptions, normalize_base_url
 from .property import PROPERTY_CHECKS, SCHEMATHESIS_CHECKS
 from .runner import Handler, execute, probe, verify
 from .scenarios import SCENARIOS
@@ -31,8 +33,10 @@ __all__ = [
     "CheckRan",
     "ContractViolated",
     "DEFAULT_MAX_EXAMPLES",
+    "DEFAULT_STAGES",
     "ExchangeChecked",
     "Handler",
+    "IdMap",
     "PROPERTY_CHECKS",
     "Progress",
     "SCENARIOS",
@@ -48,7 +52,9 @@ __all__ = [
     "VerifyStarted",
     "bundled_contract",
     "execute",
+    "load_cassettes",
     "normalize_base_url",
     "probe",
+    "run_cassettes",
     "verify",
 ]

@@ -52,6 +52,8 @@ class SummaryCollector:
                 "seconds": 0.0,
                 "stage_times": [],
             }
+            if options.cassettes:
+                self.summary.run["cassettes"] = list(options.cassettes)
         elif isinstance(event, StageFinished):
             self.summary.run["stage_times"].append(
                 {"version": event.version, "stage": event.stage.value, "cases": event.cases, "seconds": event.seconds}

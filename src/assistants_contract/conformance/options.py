@@ -9,7 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..contract import VERSIONS
 
-__all__ = ["DEFAULT_MAX_EXAMPLES", "Stage", "VerifyOptions", "normalize_base_url"]
+__all__ = ["DEFAULT_MAX_EXAMPLES", "DEFAULT_STAGES", "Stage", "VerifyOptions", "normalize_base_url"]
 
 DEFAULT_MAX_EXAMPLES = 25
 DEFAULT_API_KEY = "sk-assistants-contract-verify"
@@ -17,13 +17,16 @@ DEFAULT_API_KEY = "sk-assistants-contract-verify"
 
 class Stage(enum.StrEnum):
     """The stages of a run, in the order they run for each version. The first four are schemathesis phases;
-    `scenarios` are the behaviour scenarios (lifecycles, pagination, runs, streams) it cannot express."""
+    `scenarios` are the behaviour scenarios (lifecycles, pagination, runs, streams) it cannot express;
+    `cassettes` sends the requests of recorded cassettes again and compares the answers with the recorded ones
+    (it runs only when asked for, with the cassettes to send)."""
 
     EXAMPLES = "examples"
     COVERAGE = "coverage"
     FUZZING = "fuzzing"
     STATEFUL = "stateful"
     SCENARIOS = "scenarios"
+    CASSETTES = "cassettes"
 
     @classmethod
     def parse(cls, names: str) -> tuple[Stage, ...]:
@@ -39,6 +42,8 @@ class Stage(enum.StrEnum):
 
 
 SCHEMATHESIS_STAGES = (Stage.EXAMPLES, Stage.COVERAGE, Stage.FUZZING, Stage.STATEFUL)
+# What a run does when not told: everything but the cassettes, which need cassettes to send.
+DEFAULT_STAGES = (*SCHEMATHESIS_STAGES, Stage.SCENARIOS)
 
 
 def normalize_base_url(url: str) -> str:
@@ -58,12 +63,13 @@ def normalize_base_url(url: str) -> str:
 @dataclass(frozen=True)
 class VerifyOptions:
     """One conformance run. `seed` drives every generated case: the same seed against the same server gives
-    the same requests. `max_examples` is schemathesis' budget per operation and phase."""
+    the same requests. `max_examples` is schemathesis' budget per operation and phase. `cassettes` are the
+    files or folders the `cassettes` stage sends again; it runs if and only if they are given."""
 
     base_url: str
     versions: tuple[str, ...] = VERSIONS
     api_key: str = DEFAULT_API_KEY
-    stages: tuple[Stage, ...] = tuple(Stage)
+    stages: tuple[Stage, ...] = DEFAULT_STAGES
     max_examples: int = DEFAULT_MAX_EXAMPLES
     seed: int = field(default_factory=lambda: secrets.randbelow(2**31))
     workers: int = 1
@@ -71,6 +77,7 @@ class VerifyOptions:
     # Narrow the run (the pytest plugin runs one operation or one scenario per test): None means all.
     operations: tuple[str, ...] | None = None
     scenarios: tuple[str, ...] | None = None
+    cassettes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", normalize_base_url(self.base_url))
@@ -83,3 +90,10 @@ class VerifyOptions:
             raise ValueError(f"workers must be at least 1, not {self.workers}")
         if not self.api_key:
             raise ValueError("the API key is empty")
+        if Stage.CASSETTES in self.stages and not self.cassettes:
+            raise ValueError("the cassettes stage needs cassettes to send: give them with --cassette PATH")
+        if self.cassettes and Stage.CASSETTES not in self.stages:
+            raise ValueError(
+                f"cassettes given, but the stages ({', '.join(s.value for s in self.stages)}) leave out cassettes:"
+                " add it to --phases"
+            )

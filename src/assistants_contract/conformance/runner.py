@@ -1,15 +1,17 @@
-"""A conformance run: the server is probed, then for each version the schemathesis stages and the behaviour
-scenarios run in turn. `verify()` yields events; `execute()` fans them out to handlers."""
+"""A conformance run: the server is probed, then for each version the schemathesis stages, the behaviour
+scenarios and the cassettes run in turn. `verify()` yields events; `execute()` fans them out to handlers."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Protocol
 
 import httpx
 
 from ..contract import Contract
+from .cassettes import Cassette, load_cassettes, run_cassettes
 from .check import bundled_contract
 from .events import StageFinished, VerifyAborted, VerifyEvent, VerifyFinished, VerifyStarted
 from .options import SCHEMATHESIS_STAGES, Stage, VerifyOptions
@@ -37,6 +39,19 @@ def probe(options: VerifyOptions) -> str | None:
 def verify(options: VerifyOptions, contract: Contract | None = None) -> Iterator[VerifyEvent]:
     contract = contract or bundled_contract()
     started = time.monotonic()
+    cassettes: list[Cassette] = []
+    if Stage.CASSETTES in options.stages:
+        try:  # before the probe: a cassette path given wrong is said whatever the server does
+            cassettes = _cassettes_of(options, contract)
+        except VerifyCannotRun as e:
+            yield VerifyStarted(options)
+            yield VerifyAborted(str(e))
+            return
+        if options.stages == (Stage.CASSETTES,):
+            # Only the cassettes' versions are tested: the others would be all "untested" in the reports.
+            options = replace(
+                options, versions=tuple(v for v in options.versions if any(c.version == v for c in cassettes))
+            )
     yield VerifyStarted(options)
     reason = probe(options)
     if reason is not None:
@@ -50,6 +65,8 @@ def verify(options: VerifyOptions, contract: Contract | None = None) -> Iterator
                 stages.append(run_schemathesis(options, version, contract))
             if Stage.SCENARIOS in options.stages:
                 stages.append(run_scenarios(options, version, contract))
+            if Stage.CASSETTES in options.stages:
+                stages.append(run_cassettes(options, version, contract, cassettes))
             for events in stages:
                 for event in events:
                     if isinstance(event, StageFinished):
@@ -59,6 +76,17 @@ def verify(options: VerifyOptions, contract: Contract | None = None) -> Iterator
         yield VerifyAborted(str(e))
         return
     yield VerifyFinished(cases, time.monotonic() - started)
+
+
+def _cassettes_of(options: VerifyOptions, contract: Contract) -> list[Cassette]:
+    cassettes = load_cassettes(options.cassettes, contract)
+    if not any(c.version in options.versions for c in cassettes):
+        found = ", ".join(sorted({c.version for c in cassettes}))
+        raise VerifyCannotRun(
+            f"none of the {len(cassettes)} cassettes is of {' or '.join(options.versions)} (they are {found});"
+            " choose their version with --api-version"
+        )
+    return cassettes
 
 
 class Handler(Protocol):

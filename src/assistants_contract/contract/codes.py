@@ -59,6 +59,13 @@ CODES: dict[str, tuple[Severity, str]] = {
     "stream.event.schema": (E, "An event's `data` breaks the schema for that event name, or an event follows `done`."),
     "stream.event.unknown_property": (W, "An event's `data` has a key the contract does not know."),
     "stream.incomplete": (E, "The stream ended without `event: done`, or was cut in the middle of an event."),
+    # Cassettes (lint, over a file's interactions)
+    "cassette.interaction.repeated": (
+        W,
+        "An interaction's request (method, path, query, JSON body) is the same as an earlier one's in the cassette."
+        " A replay plays identical requests in recorded order, so it answers only the n-th identical request;"
+        " vcrpy with `allow_playback_repeats=True` never plays it. Polling records these on purpose.",
+    ),
 }
 
 

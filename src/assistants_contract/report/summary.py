@@ -5,6 +5,10 @@ in `checks`: for every version, operation and check, how many times it passed an
 give a verdict per operation and check. A replay session also fills in `replay`: the requests it could not answer
 from its cassettes and the recorded interactions no request had. Pure data; the JSON, text, JUnit and HTML sinks
 render it, each from `redacted()`, so no secret reaches a report whoever filled the summary.
+
+What it keeps grows with the findings, not with the exchanges: an exchange without one costs a count. So lint over a
+long archive holds its findings and coverage only, and summaries of parts of a run (`merge`) add up to the one the
+whole run would give.
 """
 
 from __future__ import annotations
@@ -234,6 +238,23 @@ class Summary:
     def extend(self, pairs: Iterable[tuple[Exchange, CheckResult]]) -> Summary:
         for exchange, result in pairs:
             self.add(exchange, result)
+        return self
+
+    def merge(self, other: Summary) -> Summary:
+        """Add the traffic another summary saw (exchanges, findings, coverage) after the traffic this one saw: the
+        same as `add`ing its exchanges here in their order. A run split over files or processes merges their
+        summaries in order and reports as one. Conformance checks and replay tallies do not merge."""
+        if other.checks or other.replay is not None:
+            raise ValueError("only summaries of traffic merge: this one has conformance checks or a replay tally")
+        self.exchanges += other.exchanges
+        self.findings.extend(other.findings)
+        for version, operations in other.coverage.items():
+            mine = self.coverage.setdefault(version, {})
+            for op_id, seen in operations.items():
+                into = mine.setdefault(op_id, OperationCoverage())
+                into.count += seen.count
+                for status, n in seen.statuses.items():
+                    into.statuses[status] = into.statuses.get(status, 0) + n
         return self
 
     @property

@@ -12,7 +12,7 @@ from .._exceptions import SourceError
 from .._models import Exchange, Headers, Request, Response
 from .encoding import decode_body
 
-__all__ = ["exchanges_from_cassette_text"]
+__all__ = ["exchange_from_vcr", "exchanges_from_cassette_text"]
 
 
 def exchanges_from_cassette_text(text: str, source: str) -> list[Exchange]:
@@ -25,13 +25,16 @@ def exchanges_from_cassette_text(text: str, source: str) -> list[Exchange]:
     exchanges = []
     for index, (request, response) in enumerate(zip(requests, responses, strict=True)):
         try:
-            exchanges.append(_exchange(request, response, source, index))
+            exchanges.append(exchange_from_vcr(request, response, source, index))
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise SourceError(f"{source}: interaction {index} is malformed: {_reason(e)}") from e
     return exchanges
 
 
-def _exchange(request: Any, response: dict, source: str, index: int) -> Exchange:
+def exchange_from_vcr(request: Any, response: dict, source: str, index: int) -> Exchange:
+    """One interaction as vcrpy's deserializer gives it (a `vcr.request.Request` and the response dict).
+
+    Raises KeyError, TypeError, ValueError or AttributeError for one that is malformed."""
     body = request.body
     if isinstance(body, str):
         body = body.encode("utf-8")

@@ -1,0 +1,321 @@
+"""`lint`: recorded exchanges checked against the contract, file by file, each file's findings into one summary.
+
+    for outcome in lint_files(paths, api_version="v2", jobs=4):    # one FileOutcome a file, in the files' order
+        summary.merge(outcome.summary) if outcome.summary else print(outcome.error)
+
+Each file is checked as it is read, and what is kept of it is what the reports need: a `Summary` of its own
+(findings and counts), never its exchanges. The proxy's own cassettes are read a line at a time
+(`sources.cassette_lines`), so memory stays flat however long the file; any other file, or one that reader does not
+take on, is read through vcrpy as a whole (`sources.read_exchanges`).
+
+With `jobs` above 1 the work is spread over that many processes, each loading the contract once: files, and a
+cassette of the proxy's larger than `piece_bytes` in pieces of lines. The outcomes come back in the files' order
+whatever finishes first, and a file's pieces are joined into what reading it whole gives, so the report is the same
+for any number of jobs.
+
+Besides the contract's verdict on each exchange, a cassette is checked as a whole for `cassette.interaction.repeated`:
+an interaction whose request is the same as an earlier one's in that file, by the rule a replay matches on
+(`replay.matching.request_key`). A replay (the replay server, the pytest marker, vcrpy by default) hands identical
+requests their recordings in order, so the n-th recording of a request answers the n-th identical request; vcrpy
+with `allow_playback_repeats=True` answers every one with the first, and never plays the others. Polling a run
+records such repeats on purpose, hence a warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ._exceptions import SourceError
+from ._models import CheckResult, Exchange, Side, Violation
+from .contract import Contract
+from .contract.codes import severity_of
+from .replay.matching import RequestKey, request_key
+from .report.summary import Finding, Summary
+from .sources import read_exchanges
+from .sources.cassette_lines import (
+    NotLineCassette,
+    exchange_at,
+    exchanges_between,
+    exchanges_from_lines,
+    is_line_cassette,
+    piece_bounds,
+)
+
+__all__ = ["PIECE_BYTES", "READERS", "FileOutcome", "RepeatedRequests", "lint_file", "lint_files"]
+
+REPEATED = "cassette.interaction.repeated"
+READERS = ("auto", "vcrpy")  # vcrpy: every file through vcrpy, as lint read them before the line reader
+PIECE_BYTES = 16 * 2**20  # about 8,000 interactions, a second or two of work
+_DIGEST = 16
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutcome:
+    """What checking one file gave: its summary, or why it could not be read (`error`, naming the file)."""
+
+    path: str
+    summary: Summary | None
+    error: str | None = None
+
+
+class RepeatedRequests:
+    """The interactions of one cassette that repeat an earlier one's request (method, path, query, JSON body).
+
+    Keeps a 16-byte digest of each distinct request's key (BLAKE2b of `request_key`) and three numbers, not the
+    requests: a long cassette of distinct requests costs some 150 bytes an interaction."""
+
+    def __init__(self) -> None:
+        self._seen: dict[bytes, list[int]] = {}  # digest -> [recordings so far, first index, latest index]
+
+    def check(self, exchange: Exchange, operation_id: str | None = None) -> Violation | None:
+        """The finding for this interaction, or None when its request is the first of its kind here."""
+        request = exchange.request
+        key = request_key(request.method, request.url, request.body)
+        seen = self.see(digest(key), exchange.index if exchange.index is not None else -1)
+        return None if seen is None else repeated(seen, key.describe(), operation_id)
+
+    def see(self, key_digest: bytes, index: int) -> tuple[int, int, int] | None:
+        """Count one interaction: None for a request not seen before, else (how many times it is now recorded,
+        the index of its previous recording, the index of its first)."""
+        seen = self._seen.get(key_digest)
+        if seen is None:
+            self._seen[key_digest] = [1, index, index]
+            return None
+        seen[0] += 1
+        found = (seen[0], seen[2], seen[1])
+        seen[2] = index
+        return found
+
+
+def repeated(seen: tuple[int, int, int], described: str, operation_id: str | None) -> Violation:
+    """The `cassette.interaction.repeated` finding for what `RepeatedRequests.see` said."""
+    count, previous, first = seen
+    since = "" if first == previous else f" (first at #{first})"
+    nth = _nth(count)
+    return Violation(
+        REPEATED,
+        f"the same request as #{previous}{since}, {described}, recorded a {nth} time: a replay answers the {nth}"
+        " identical request with it; vcrpy with allow_playback_repeats=True never plays it",
+        Side.REQUEST,
+        severity_of(REPEATED),
+        operation_id,
+    )
+
+
+def digest(key: RequestKey) -> bytes:
+    """16 bytes that tell one request key from another."""
+    h = hashlib.blake2b(digest_size=_DIGEST)
+    h.update(repr((key.method, key.path, key.query)).encode("utf-8", "surrogatepass"))  # no NUL: repr escapes it
+    body = key.body
+    h.update(b"\0b" + body if isinstance(body, bytes) else b"\0s" + body.encode("utf-8", "surrogatepass"))
+    return h.digest()
+
+
+def lint_file(path: str | Path, contract: Contract, *, reader: str = "auto") -> FileOutcome:
+    """Check every exchange of one file, and the file for repeated requests."""
+    if reader not in READERS:
+        raise ValueError(f"unknown reader {reader!r}; choose one of {', '.join(READERS)}")
+    path = Path(path)
+    if reader == "auto" and is_line_cassette(path):
+        try:
+            return FileOutcome(str(path), _check(exchanges_from_lines(path, str(path)), contract))
+        except NotLineCassette:
+            pass  # not only what the line reader takes on: vcrpy reads it all again, and decides
+    try:
+        exchanges = read_exchanges(path)
+    except SourceError as e:
+        return FileOutcome(str(path), None, str(e))
+    return FileOutcome(str(path), _check(exchanges, contract))
+
+
+def lint_files(
+    paths: Sequence[str | Path],
+    *,
+    api_version: str = "v2",
+    jobs: int = 1,
+    reader: str = "auto",
+    contract: Contract | None = None,
+    piece_bytes: int = PIECE_BYTES,
+) -> Iterator[FileOutcome]:
+    """`lint_file` for each file, in their order. With `jobs` > 1, in that many processes, each loading the
+    contract for `api_version`; `contract`, when given, is the one used in this process."""
+    if reader not in READERS:
+        raise ValueError(f"unknown reader {reader!r}; choose one of {', '.join(READERS)}")
+    if jobs <= 1:
+        contract = contract or Contract.load(default_version=api_version)
+        for path in paths:
+            yield lint_file(path, contract, reader=reader)
+        return
+    contract = contract or Contract.load(default_version=api_version)
+    _share(contract)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(api_version,)) as pool:
+        # The largest first, so that a big file does not start last and leave the other processes idle.
+        plans: list[Future[FileOutcome] | list[Future[_Piece | None]] | None] = [None] * len(paths)
+        for i in sorted(range(len(paths)), key=lambda i: -_size(paths[i])):
+            path = Path(paths[i])
+            size = _size(path)
+            if reader == "auto" and size > piece_bytes and is_line_cassette(path):
+                # A multiple of `jobs` pieces of at most about `piece_bytes`, so that they share out evenly.
+                bounds = piece_bounds(path, jobs * -(-size // (piece_bytes * jobs)))
+                plans[i] = [pool.submit(_piece_in_worker, str(path), start, end) for start, end in bounds]
+            else:
+                plans[i] = pool.submit(_lint_in_worker, str(path), reader)
+        for i, path in enumerate(paths):
+            plan, plans[i] = plans[i], None
+            if isinstance(plan, list):
+                joined = _join(Path(path), [piece.result() for piece in plan], contract)
+                # A piece the line reader did not take on: the whole file through vcrpy, as lint_file does.
+                yield joined or pool.submit(_lint_in_worker, str(path), "vcrpy").result()
+            elif plan is not None:
+                yield plan.result()
+
+
+def _check(exchanges: Iterable[Exchange], contract: Contract) -> Summary:
+    summary = Summary(documented={})
+    repeats = RepeatedRequests()
+    for exchange in exchanges:
+        result = contract.check(exchange)
+        repeat = repeats.check(exchange, result.operation_id)
+        if repeat is not None:
+            result = CheckResult(result.version, result.operation_id, [*result.violations, repeat])
+        summary.add(exchange, result)
+    return summary
+
+
+# --- a cassette in pieces ------------------------------------------------------------------------------------------
+
+# What a finding about an interaction needs: method, URL, status, version, operation id, `RequestKey.describe()`.
+_Stub = tuple[str, str, int | None, str, str | None, str]
+
+
+@dataclass(slots=True)
+class _Piece:
+    """One piece of a cassette checked: the contract's findings (indexes from the piece's first interaction), and
+    for the repeats, which only the whole file can tell, each interaction's key digest and line offset, and the
+    stub of each that repeats a request of the piece itself (those that repeat an earlier piece are read again)."""
+
+    summary: Summary
+    digests: bytearray = field(default_factory=bytearray)
+    offsets: array = field(default_factory=lambda: array("q"))
+    stubs: dict[int, _Stub] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return len(self.offsets)
+
+
+def _lint_piece(path: Path, start: int, end: int, contract: Contract) -> _Piece | None:
+    piece = _Piece(Summary(documented={}))
+    seen: set[bytes] = set()
+    try:
+        for offset, exchange in exchanges_between(path, str(path), start, end):
+            result = contract.check(exchange)
+            piece.summary.add(exchange, result)
+            request = exchange.request
+            key = request_key(request.method, request.url, request.body)
+            key_digest = digest(key)
+            if key_digest in seen:
+                piece.stubs[piece.count] = _stub(exchange, result, key)
+            seen.add(key_digest)
+            piece.digests += key_digest
+            piece.offsets.append(offset)
+    except NotLineCassette:
+        return None
+    return piece
+
+
+def _stub(exchange: Exchange, result: CheckResult, key: RequestKey) -> _Stub:
+    request, response = exchange.request, exchange.response
+    status = response.status if response is not None else None
+    return request.method, request.url, status, result.version, result.operation_id, key.describe()
+
+
+def _join(path: Path, pieces: list[_Piece | None], contract: Contract) -> FileOutcome | None:
+    """The outcome reading the file whole gives, from its pieces in order; None if the line reader did not take
+    on one of them, or the file holds no interaction."""
+    if any(piece is None for piece in pieces) or not any(piece.count for piece in pieces if piece is not None):
+        return None
+    source = str(path)
+    repeats = RepeatedRequests()
+    summary = Summary(documented={})
+    first = 0
+    for piece in pieces:
+        assert piece is not None
+        found: list[Finding] = []
+        for local in range(piece.count):
+            index = first + local
+            seen = repeats.see(bytes(piece.digests[local * _DIGEST : (local + 1) * _DIGEST]), index)
+            if seen is None:
+                continue
+            stub = piece.stubs.get(local)
+            if stub is None:  # the first of its kind in its piece, repeating one of an earlier piece
+                exchange = exchange_at(path, piece.offsets[local], source, index)
+                request = exchange.request
+                key = request_key(request.method, request.url, request.body)
+                stub = _stub(exchange, contract.check(exchange), key)
+            method, url, status, version, operation_id, described = stub
+            found.append(Finding(repeated(seen, described, operation_id), version, source, index, method, url, status))
+        own = piece.summary.findings
+        if first:
+            own = [f if f.index is None else replace(f, index=f.index + first) for f in own]
+        piece.summary.findings = _in_order(own, found)
+        summary.merge(piece.summary)
+        first += piece.count
+    return FileOutcome(source, summary)
+
+
+def _in_order(own: list[Finding], repeats: list[Finding]) -> list[Finding]:
+    """Both lists by interaction; an interaction's repeat finding after its own, as `_check` adds it."""
+    out: list[Finding] = []
+    i = 0
+    for finding in repeats:
+        while i < len(own) and own[i].index <= finding.index:  # type: ignore[operator]
+            out.append(own[i])
+            i += 1
+        out.append(finding)
+    out.extend(own[i:])
+    return out
+
+
+# --- worker processes ----------------------------------------------------------------------------------------------
+
+_WORKER_CONTRACT: Contract | None = None
+
+
+def _share(contract: Contract) -> None:
+    """Hand the contract to workers that are forked from this process, which then need not load their own."""
+    global _WORKER_CONTRACT
+    _WORKER_CONTRACT = contract
+
+
+def _start_worker(api_version: str) -> None:
+    global _WORKER_CONTRACT
+    if _WORKER_CONTRACT is None or _WORKER_CONTRACT.default_version != api_version:
+        _WORKER_CONTRACT = Contract.load(default_version=api_version)
+
+
+def _lint_in_worker(path: str, reader: str) -> FileOutcome:
+    assert _WORKER_CONTRACT is not None, "the pool's initializer loads the contract"
+    return lint_file(path, _WORKER_CONTRACT, reader=reader)
+
+
+def _piece_in_worker(path: str, start: int, end: int) -> _Piece | None:
+    assert _WORKER_CONTRACT is not None, "the pool's initializer loads the contract"
+    return _lint_piece(Path(path), start, end, _WORKER_CONTRACT)
+
+
+def _size(path: str | Path) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
+
+
+def _nth(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
