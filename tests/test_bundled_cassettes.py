@@ -3,7 +3,10 @@ gives the committed bytes."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +73,27 @@ def test_recording_again_gives_the_committed_bytes(tmp_path):
     changed = [name for name in committed if again[name] != committed[name]]
     assert changed == [], "re-recorded cassettes differ from the committed ones: run `make cassettes`"
     assert again["README.md"].decode() == readme(DEFAULT_SEED)
+
+
+def test_lint_of_the_cassettes_finds_only_the_errors_recorded_on_purpose():
+    # The drift gate: a change to the contract that a recorded exchange no longer meets shows up here as a new
+    # error. The errors tour's requests break the contract on purpose, so lint exits 1 with exactly those.
+    command = [str(Path(sys.executable).parent / "assistants-contract"), "lint", str(CASSETTES), "--format", "json"]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    report = json.loads(completed.stdout)
+    errors = sorted(
+        (Path(v["source"]["file"]).parent.name, Path(v["source"]["file"]).name, v["code"], v["side"])
+        for v in report["violations"]
+        if v["severity"] == "error"
+    )
+    deliberate = [
+        "request.body.schema",
+        "request.body.unknown_property",
+        "request.header.missing",
+        "request.path.invalid",
+    ]
+    assert errors == sorted(
+        (version, "errors.yaml", code, "request") for version in ("v1", "v2") for code in deliberate
+    )
+    assert completed.returncode == 1, completed.stderr
+    assert report["exchanges"] == 152
