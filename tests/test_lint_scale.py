@@ -20,7 +20,7 @@ from assistants_contract._models import Severity
 from assistants_contract.lint import lint_file, lint_files
 from assistants_contract.record.cassette import serialize_interaction
 from assistants_contract.report import Summary, json_report, junit
-from assistants_contract.sources import cassette_lines, read_exchanges
+from assistants_contract.sources import cassette_lines, find_files, read_exchanges
 from assistants_contract.sources.cassette_lines import (
     HEADER,
     NotLineCassette,
@@ -244,15 +244,15 @@ def test_bundled_cassettes_read_the_same():
         assert list(exchanges_from_lines(path)) == read_exchanges(path), path
 
 
-def test_pieces_cover_the_file_at_line_starts(tmp_path):
-    path = write(tmp_path / "c.yaml", *[record(uri=f"https://api.openai.com/v1/threads/t{i}") for i in range(40)])
-    whole = [e.request.url for e in exchanges_from_lines(path)]
-    for count in (1, 2, 3, 7, 40, 500):
+@pytest.mark.parametrize("interactions", [1, 2, 40])
+def test_pieces_cover_the_file_at_line_starts(tmp_path, interactions):
+    urls = [f"https://api.openai.com/v1/threads/t{i}" for i in range(interactions)]
+    path = write(tmp_path / "c.yaml", *[record(uri=url) for url in urls])
+    for count in [*range(1, 60), 500, 5000]:
         bounds = piece_bounds(path, count)
         assert bounds[0][0] == 0 and bounds[-1][1] == path.stat().st_size and len(bounds) <= count
         assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))
-        urls = [e.request.url for start, end in bounds for _, e in exchanges_between(path, None, start, end)]
-        assert urls == whole
+        assert [e.request.url for start, end in bounds for _, e in exchanges_between(path, None, start, end)] == urls
 
 
 # --- repeated requests -------------------------------------------------------------------------------------------
@@ -337,12 +337,17 @@ def run_lint(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([exe, "lint", *args], capture_output=True, text=True, timeout=120)
 
 
-def test_jobs_give_the_same_report_exit_and_errors(tmp_path):
+def test_jobs_give_the_same_report_exit_and_errors(tmp_path, contract):
     folder = folder_of_everything(tmp_path)
     one = run_lint("--format", "json", "--jobs", "1", str(folder))
     two = run_lint("--format", "json", "--jobs", "2", str(folder))
     assert one.returncode == two.returncode == 2  # the unusable files
     assert one.stdout == two.stdout and one.stderr == two.stderr
+    summary = Summary.for_contract(contract)
+    for done in lint_files(list(find_files([folder])), contract=contract):
+        if done.summary is not None:
+            summary.merge(done.summary)
+    assert two.stdout == json_report.serialize(summary)  # written as it is encoded, the same text
     assert [line.split(":", 2)[1].strip() for line in two.stderr.splitlines()] == [
         str(folder / "empty.yaml"),
         str(folder / "late-bad.yaml"),

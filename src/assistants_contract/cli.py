@@ -41,9 +41,16 @@ def cli() -> None:
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Processes to check the files in, a file each at a time. The report is the same for any number.",
+    help="Processes to check in: the files are spread over them, and a cassette of the proxy's over 16 MB is"
+    " checked in pieces. The report is the same for any number.",
 )
-@click.option("--reader", type=click.Choice(READERS), default="auto", hidden=True, help="vcrpy: no line reader.")
+@click.option(
+    "--reader",
+    type=click.Choice(READERS),
+    default="auto",
+    hidden=True,
+    help="auto: the proxy's cassettes a line at a time, the rest through vcrpy; vcrpy: every file through vcrpy.",
+)
 def lint(
     paths: tuple[str, ...], output_format: str, api_version: str, no_warnings: bool, jobs: int, reader: str
 ) -> None:
@@ -71,7 +78,7 @@ def lint(
         else:
             summary.merge(outcome.summary)
     if output_format == "json":
-        click.echo(json_report.serialize(summary), nl=False)
+        json_report.write(summary, click.get_text_stream("stdout"))
     elif output_format == "junit":
         click.echo(junit.serialize(summary), nl=False)
     else:

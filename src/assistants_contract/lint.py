@@ -8,10 +8,10 @@ Each file is checked as it is read, and what is kept of it is what the reports n
 (`sources.cassette_lines`), so memory stays flat however long the file; any other file, or one that reader does not
 take on, is read through vcrpy as a whole (`sources.read_exchanges`).
 
-With `jobs` above 1 the work is spread over that many processes, each loading the contract once: files, and a
-cassette of the proxy's larger than `piece_bytes` in pieces of lines. The outcomes come back in the files' order
-whatever finishes first, and a file's pieces are joined into what reading it whole gives, so the report is the same
-for any number of jobs.
+With `jobs` above 1 the work is spread over that many processes (forked ones share this one's compiled contract):
+files, and a cassette of the proxy's larger than `piece_bytes` in pieces of lines. The outcomes come back in the
+files' order whatever finishes first, and a file's pieces are joined into what reading it whole gives (the repeats
+across pieces are found from each interaction's key digest), so the report is the same for any number of jobs.
 
 Besides the contract's verdict on each exchange, a cassette is checked as a whole for `cassette.interaction.repeated`:
 an interaction whose request is the same as an earlier one's in that file, by the rule a replay matches on
@@ -23,6 +23,7 @@ records such repeats on purpose, hence a warning.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
@@ -46,12 +47,23 @@ from .sources.cassette_lines import (
     piece_bounds,
 )
 
-__all__ = ["PIECE_BYTES", "READERS", "FileOutcome", "RepeatedRequests", "lint_file", "lint_files"]
+__all__ = [
+    "PIECE_BYTES",
+    "READERS",
+    "FileOutcome",
+    "RepeatedRequests",
+    "digest",
+    "keyed",
+    "lint_file",
+    "lint_files",
+    "repeated",
+]
 
 REPEATED = "cassette.interaction.repeated"
 READERS = ("auto", "vcrpy")  # vcrpy: every file through vcrpy, as lint read them before the line reader
 PIECE_BYTES = 16 * 2**20  # about 8,000 interactions, a second or two of work
 _DIGEST = 16
+_SMALL = 2048  # bytes of a request body whose key may be remembered
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +86,8 @@ class RepeatedRequests:
 
     def check(self, exchange: Exchange, operation_id: str | None = None) -> Violation | None:
         """The finding for this interaction, or None when its request is the first of its kind here."""
-        request = exchange.request
-        key = request_key(request.method, request.url, request.body)
-        seen = self.see(digest(key), exchange.index if exchange.index is not None else -1)
+        key, key_digest = keyed(exchange)
+        seen = self.see(key_digest, exchange.index if exchange.index is not None else -1)
         return None if seen is None else repeated(seen, key.describe(), operation_id)
 
     def see(self, key_digest: bytes, index: int) -> tuple[int, int, int] | None:
@@ -105,6 +116,22 @@ def repeated(seen: tuple[int, int, int], described: str, operation_id: str | Non
         severity_of(REPEATED),
         operation_id,
     )
+
+
+def keyed(exchange: Exchange) -> tuple[RequestKey, bytes]:
+    """The request's key and its digest. A poll sends the very same request again and again: the last few small
+    ones are remembered, so their JSON is not made canonical each time."""
+    request = exchange.request
+    if request.body is None or len(request.body) <= _SMALL:
+        return _small_keyed(request.method, request.url, request.body)
+    key = request_key(request.method, request.url, request.body)
+    return key, digest(key)
+
+
+@functools.lru_cache(maxsize=256)
+def _small_keyed(method: str, url: str, body: bytes | None) -> tuple[RequestKey, bytes]:
+    key = request_key(method, url, body)
+    return key, digest(key)
 
 
 def digest(key: RequestKey) -> bytes:
@@ -142,37 +169,46 @@ def lint_files(
     contract: Contract | None = None,
     piece_bytes: int = PIECE_BYTES,
 ) -> Iterator[FileOutcome]:
-    """`lint_file` for each file, in their order. With `jobs` > 1, in that many processes, each loading the
-    contract for `api_version`; `contract`, when given, is the one used in this process."""
+    """`lint_file` for each file, in their order. With `jobs` > 1, in that many processes: files spread over them,
+    and a cassette of the proxy's larger than `piece_bytes` checked in pieces. `contract` (by default the bundled
+    one for `api_version`) is the one used here and by forked workers; a worker that is not forked loads the
+    bundled one for `api_version`."""
     if reader not in READERS:
         raise ValueError(f"unknown reader {reader!r}; choose one of {', '.join(READERS)}")
-    if jobs <= 1:
+    if jobs <= 1 or not paths:
         contract = contract or Contract.load(default_version=api_version)
         for path in paths:
             yield lint_file(path, contract, reader=reader)
         return
     contract = contract or Contract.load(default_version=api_version)
+    # The largest first, so that a big file does not start last and leave the other processes idle; a cassette of
+    # the proxy's larger than a piece in a multiple of `jobs` pieces of at most about `piece_bytes`.
+    plans: list[list[tuple[int, int]] | None] = [None] * len(paths)
+    for i, path in enumerate(paths):
+        size = _size(path)
+        if reader == "auto" and size > piece_bytes and is_line_cassette(Path(path)):
+            plans[i] = piece_bounds(Path(path), jobs * -(-size // (piece_bytes * jobs)))
+    tasks = sum(len(plan) if plan else 1 for plan in plans)
     _share(contract)
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(api_version,)) as pool:
-        # The largest first, so that a big file does not start last and leave the other processes idle.
-        plans: list[Future[FileOutcome] | list[Future[_Piece | None]] | None] = [None] * len(paths)
+    pool = ProcessPoolExecutor(max_workers=min(jobs, tasks), initializer=_start_worker, initargs=(api_version,))
+    try:
+        futures: list[Future[FileOutcome] | list[Future[_Piece | None]] | None] = [None] * len(paths)
         for i in sorted(range(len(paths)), key=lambda i: -_size(paths[i])):
-            path = Path(paths[i])
-            size = _size(path)
-            if reader == "auto" and size > piece_bytes and is_line_cassette(path):
-                # A multiple of `jobs` pieces of at most about `piece_bytes`, so that they share out evenly.
-                bounds = piece_bounds(path, jobs * -(-size // (piece_bytes * jobs)))
-                plans[i] = [pool.submit(_piece_in_worker, str(path), start, end) for start, end in bounds]
+            plan = plans[i]
+            if plan is None:
+                futures[i] = pool.submit(_lint_in_worker, str(paths[i]), reader)
             else:
-                plans[i] = pool.submit(_lint_in_worker, str(path), reader)
+                futures[i] = [pool.submit(_piece_in_worker, str(paths[i]), start, end) for start, end in plan]
         for i, path in enumerate(paths):
-            plan, plans[i] = plans[i], None
-            if isinstance(plan, list):
-                joined = _join(Path(path), [piece.result() for piece in plan], contract)
+            future, futures[i] = futures[i], None
+            if isinstance(future, list):
+                joined = _join(Path(path), [piece.result() for piece in future], contract)
                 # A piece the line reader did not take on: the whole file through vcrpy, as lint_file does.
                 yield joined or pool.submit(_lint_in_worker, str(path), "vcrpy").result()
-            elif plan is not None:
-                yield plan.result()
+            elif future is not None:
+                yield future.result()
+    finally:
+        pool.shutdown(cancel_futures=True)  # a consumer that stops early does not wait for the rest
 
 
 def _check(exchanges: Iterable[Exchange], contract: Contract) -> Summary:
@@ -216,9 +252,7 @@ def _lint_piece(path: Path, start: int, end: int, contract: Contract) -> _Piece 
         for offset, exchange in exchanges_between(path, str(path), start, end):
             result = contract.check(exchange)
             piece.summary.add(exchange, result)
-            request = exchange.request
-            key = request_key(request.method, request.url, request.body)
-            key_digest = digest(key)
+            key, key_digest = keyed(exchange)
             if key_digest in seen:
                 piece.stubs[piece.count] = _stub(exchange, result, key)
             seen.add(key_digest)
@@ -255,9 +289,7 @@ def _join(path: Path, pieces: list[_Piece | None], contract: Contract) -> FileOu
             stub = piece.stubs.get(local)
             if stub is None:  # the first of its kind in its piece, repeating one of an earlier piece
                 exchange = exchange_at(path, piece.offsets[local], source, index)
-                request = exchange.request
-                key = request_key(request.method, request.url, request.body)
-                stub = _stub(exchange, contract.check(exchange), key)
+                stub = _stub(exchange, contract.check(exchange), keyed(exchange)[0])
             method, url, status, version, operation_id, described = stub
             found.append(Finding(repeated(seen, described, operation_id), version, source, index, method, url, status))
         own = piece.summary.findings
@@ -274,7 +306,7 @@ def _in_order(own: list[Finding], repeats: list[Finding]) -> list[Finding]:
     out: list[Finding] = []
     i = 0
     for finding in repeats:
-        while i < len(own) and own[i].index <= finding.index:  # type: ignore[operator]
+        while i < len(own) and (own[i].index or 0) <= (finding.index or 0):
             out.append(own[i])
             i += 1
         out.append(finding)

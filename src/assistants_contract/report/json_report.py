@@ -6,11 +6,11 @@ operation and check: passed and failed counts) and `failures` (each with its rep
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import IO, Any
 
 from .summary import CheckFailure, ReplayTally, Summary
 
-__all__ = ["replay_dict", "report_dict", "serialize"]
+__all__ = ["replay_dict", "report_dict", "serialize", "write"]
 
 REPORT_FORMAT_VERSION = 1
 
@@ -100,3 +100,10 @@ def failure_dict(failure: CheckFailure) -> dict[str, Any]:
 
 def serialize(summary: Summary) -> str:
     return json.dumps(report_dict(summary), indent=2, sort_keys=False) + "\n"
+
+
+def write(summary: Summary, out: IO[str]) -> None:
+    """`serialize(summary)` written to `out` as it is encoded, without the whole text in memory: for a report of
+    tens of thousands of violations, the text and the pieces it is joined from are most of what lint holds."""
+    json.dump(report_dict(summary), out, indent=2, sort_keys=False)
+    out.write("\n")

@@ -140,8 +140,8 @@ def piece_bounds(path: Path, pieces: int) -> list[tuple[int, int]]:
     starts = [0]
     with open(path, "rb") as f:
         for k in range(1, pieces):
-            f.seek(max(size * k // pieces - 1, starts[-1]))
-            f.readline()  # to the end of the line this offset falls in
+            f.seek(max(size * k // pieces, len(HEADER), starts[-1] + 1) - 1)
+            f.readline()  # to the end of the line this offset falls in (or of the header)
             start = f.tell()
             if starts[-1] < start < size:
                 starts.append(start)
