@@ -20,6 +20,7 @@ the SDK's own `runs.poll`, which is the second half of each helper. `poll-helper
 from __future__ import annotations
 
 import importlib.util
+import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -45,7 +46,7 @@ WEATHER_TOOL = {
         },
     },
 }
-WRONG_KEY = "sk-notTheRecordingKey0000000000000000"
+WRONG_KEY = "sk-" + secrets.token_hex(20)  # any key but the right one: the cassette holds a redacted one
 MATCH_ON = ("method", "path", "query", "contract_body", "beta_and_auth")
 
 
