@@ -118,7 +118,7 @@ def test_violations_carry_code_operation_pointer_and_source(broken_cassette):
 def test_text_report_names_the_problem(broken_cassette):
     done = cli("lint", str(broken_cassette))
     assert done.returncode == 1
-    assert "request.body.unknown_property [createAssistant]" in done.stdout
+    assert "request.body.unknown_property at /color [createAssistant]: unknown argument 'color'" in done.stdout
     assert "3 exchanges, 3 errors, 0 warnings: FAIL" in done.stdout
 
 

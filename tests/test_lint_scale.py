@@ -345,8 +345,7 @@ def test_jobs_give_the_same_report_exit_and_errors(tmp_path, contract):
     assert one.stdout == two.stdout and one.stderr == two.stderr
     summary = Summary.for_contract(contract)
     for done in lint_files(list(find_files([folder])), contract=contract):
-        if done.summary is not None:
-            summary.merge(done.summary)
+        done.into(summary)  # the unusable files too, as the command reports them
     assert two.stdout == json_report.serialize(summary)  # written as it is encoded, the same text
     assert [line.split(":", 2)[1].strip() for line in two.stderr.splitlines()] == [
         str(folder / "empty.yaml"),

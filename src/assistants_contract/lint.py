@@ -36,8 +36,8 @@ from ._models import CheckResult, Exchange, Side, Violation
 from .contract import Contract
 from .contract.codes import severity_of
 from .replay.matching import RequestKey, request_key
-from .report.summary import Finding, Summary
-from .sources import read_exchanges
+from .report.summary import Finding, Summary, Unusable
+from .sources import UnusableFile, read_exchanges
 from .sources.cassette_lines import (
     NotLineCassette,
     exchange_at,
@@ -46,6 +46,7 @@ from .sources.cassette_lines import (
     is_line_cassette,
     piece_bounds,
 )
+from .sources.errors import INTERNAL, MALFORMED
 
 __all__ = [
     "PIECE_BYTES",
@@ -68,11 +69,26 @@ _SMALL = 2048  # bytes of a request body whose key may be remembered
 
 @dataclass(frozen=True, slots=True)
 class FileOutcome:
-    """What checking one file gave: its summary, or why it could not be read (`error`, naming the file)."""
+    """What checking one file gave: its summary, or why it could not be used (`error`, naming the file; `code`,
+    one of `sources.errors`; `reason`, the error without the file name)."""
 
     path: str
     summary: Summary | None
     error: str | None = None
+    code: str | None = None
+
+    @property
+    def reason(self) -> str | None:
+        if self.error is None:
+            return None
+        return self.error.removeprefix(f"{self.path}: ")
+
+    def into(self, summary: Summary) -> Summary:
+        """Add this outcome to a run's summary: its findings and counts, or the file as unusable."""
+        if self.summary is not None:
+            return summary.merge(self.summary)
+        summary.unusable.append(Unusable(self.path, self.reason or "", self.code or ""))
+        return summary
 
 
 class RepeatedRequests:
@@ -144,20 +160,29 @@ def digest(key: RequestKey) -> bytes:
 
 
 def lint_file(path: str | Path, contract: Contract, *, reader: str = "auto") -> FileOutcome:
-    """Check every exchange of one file, and the file for repeated requests."""
+    """Check every exchange of one file, and the file for repeated requests. A file that cannot be used is an
+    outcome with its error, never an exception: the other files of a run are still checked."""
     if reader not in READERS:
         raise ValueError(f"unknown reader {reader!r}; choose one of {', '.join(READERS)}")
-    path = Path(path)
+    try:
+        return _lint_file(Path(path), contract, reader)
+    except UnusableFile as e:
+        return FileOutcome(str(path), None, str(e), e.code)
+    except SourceError as e:
+        return FileOutcome(str(path), None, str(e), MALFORMED)
+    except Exception as e:  # noqa: BLE001 - a bug of ours on this file: said, and the run goes on
+        said = (str(e).strip().splitlines() or [""])[0][:200]
+        error = f"{path}: lint failed on this file ({type(e).__name__}: {said}); please report it as a bug"
+        return FileOutcome(str(path), None, error, INTERNAL)
+
+
+def _lint_file(path: Path, contract: Contract, reader: str) -> FileOutcome:
     if reader == "auto" and is_line_cassette(path):
         try:
             return FileOutcome(str(path), _check(exchanges_from_lines(path, str(path)), contract))
         except NotLineCassette:
             pass  # not only what the line reader takes on: vcrpy reads it all again, and decides
-    try:
-        exchanges = read_exchanges(path)
-    except SourceError as e:
-        return FileOutcome(str(path), None, str(e))
-    return FileOutcome(str(path), _check(exchanges, contract))
+    return FileOutcome(str(path), _check(read_exchanges(path), contract))
 
 
 def lint_files(
@@ -202,7 +227,10 @@ def lint_files(
         for i, path in enumerate(paths):
             future, futures[i] = futures[i], None
             if isinstance(future, list):
-                joined = _join(Path(path), [piece.result() for piece in future], contract)
+                try:
+                    joined = _join(Path(path), [piece.result() for piece in future], contract)
+                except Exception:  # noqa: BLE001 - as a piece that fails: the whole file, where lint_file says why
+                    joined = None
                 # A piece the line reader did not take on: the whole file through vcrpy, as lint_file does.
                 yield joined or pool.submit(_lint_in_worker, str(path), "vcrpy").result()
             elif future is not None:
@@ -258,7 +286,7 @@ def _lint_piece(path: Path, start: int, end: int, contract: Contract) -> _Piece 
             seen.add(key_digest)
             piece.digests += key_digest
             piece.offsets.append(offset)
-    except NotLineCassette:
+    except Exception:  # noqa: BLE001 - NotLineCassette, or anything else: lint_file reads the file whole and says
         return None
     return piece
 

@@ -6,6 +6,8 @@ traffic never exercised it). Exchanges no operation matched are one more test ca
 A replay session adds a suite `assistants-contract replay`: a case `recorded answers` that fails when a request
 had no recorded answer, and a case `unused interactions` that lists what no request had (it does not fail).
 
+Input files lint could not use are a suite `assistants-contract inputs`: one test case each, with an error.
+
 A conformance run (a summary with `checks`) gets one test case per operation and check instead
 (`createRun` / `ignored_auth`), failed with each failure's message, seed and reproduction; an operation no check
 ran on is one skipped case.
@@ -16,7 +18,7 @@ from __future__ import annotations
 from xml.etree import ElementTree as ET
 
 from .._models import Severity
-from .summary import CheckFailure, CheckTally, Finding, ReplayTally, Summary
+from .summary import CheckFailure, CheckTally, Finding, ReplayTally, Summary, Unusable
 
 __all__ = ["serialize"]
 
@@ -56,6 +58,8 @@ def serialize(summary: Summary) -> str:
         _counts(suite, len(operations) + (1 if unmatched else 0), failures, skipped)
     if summary.replay is not None:
         _replay_suite(suites, summary.replay)
+    if summary.unusable:
+        _unusable_suite(suites, summary.unusable)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
@@ -109,6 +113,16 @@ def _replay_suite(suites: ET.Element, replay: ReplayTally) -> None:
         "\n".join(f"{u.source}#{u.index} {u.method} {u.url}" for u in replay.unused) or "every interaction was played"
     )
     _counts(suite, 2, 1 if replay.misses else 0, 0)
+
+
+def _unusable_suite(suites: ET.Element, unusable: list[Unusable]) -> None:
+    """lint's input files that could not be used: an error (not a failure: nothing was judged) for each."""
+    suite = ET.SubElement(suites, "testsuite", name="assistants-contract inputs")
+    for u in unusable:
+        case = ET.SubElement(suite, "testcase", classname="assistants-contract.inputs", name=u.file)
+        ET.SubElement(case, "error", message=u.reason[:300], type=u.code or "unusable").text = f"{u.file}: {u.reason}"
+    _counts(suite, len(unusable), 0, 0)
+    suite.set("errors", str(len(unusable)))
 
 
 def _counts(suite: ET.Element, tests: int, failures: int, skipped: int) -> None:

@@ -8,18 +8,22 @@ render it, each from `redacted()`, so no secret reaches a report whoever filled 
 
 What it keeps grows with the findings, not with the exchanges: an exchange without one costs a count. So lint over a
 long archive holds its findings and coverage only, and summaries of parts of a run (`merge`) add up to the one the
-whole run would give.
+whole run would give. A finding also keeps its exchange (bodies and all), so a report can show what broke the
+contract; only the first `SHOWN_EXCHANGES` exchanges with findings are kept, so the summary stays small.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._models import CheckResult, Exchange, Severity, Violation
 from ..contract import Contract
 from ..record.redact import Redactor
+
+if TYPE_CHECKING:
+    from ..migration.model import Migration
 
 __all__ = [
     "CheckFailure",
@@ -29,13 +33,20 @@ __all__ = [
     "ReplayMiss",
     "ReplayTally",
     "Summary",
+    "Unusable",
     "UnusedInteraction",
 ]
+
+SHOWN_EXCHANGES = 200  # exchanges with findings whose request and response a summary keeps
+# Bodies larger than this together are not kept: a report shows where a 20 MB body broke the contract, not the
+# body (the cassette has it), and redacting and rendering it would hold up the end of a proxy session.
+SHOWN_BODY_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A violation and the exchange it was found in."""
+    """A violation and the exchange it was found in: where (`source`, `index`), and the exchange itself when the
+    summary kept it (see `SHOWN_EXCHANGES`)."""
 
     violation: Violation
     version: str
@@ -44,6 +55,8 @@ class Finding:
     method: str
     url: str
     status: int | None
+    exchange: Exchange | None = None
+    report: str | None = None  # the input report it came from, in a merged report
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +97,19 @@ class ReplayMiss:
     url: str
     code: str
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unusable:
+    """An input file a run could not use (lint): the file, why (a sentence), and a stable code (`file.*`, see
+    `sources/errors.py`). Its text is `"<file>: <reason>"`."""
+
+    file: str
+    reason: str
+    code: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.reason}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +158,12 @@ class Summary:
     checks: dict[tuple[str, str, str], CheckTally] = field(default_factory=dict)
     run: dict[str, Any] = field(default_factory=dict)
     replay: ReplayTally | None = None  # replay sessions only
+    migration: Migration | None = None  # migration checks only (`migrate`)
+    # The contract documents as loaded, by file name (`assistants-v2.yaml`): a report shows the schema node a
+    # violation's `schema_location` names. Shared with the contract, never copied.
+    contracts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False, compare=False)
+    shown: int = 0  # exchanges kept with their findings, up to SHOWN_EXCHANGES
+    unusable: list[Unusable] = field(default_factory=list)  # input files that could not be used (lint)
 
     @classmethod
     def for_contract(cls, contract: Contract, versions: Iterable[str] | None = None) -> Summary:
@@ -142,7 +174,17 @@ class Summary:
             for version, document in contract.documents.items()
             if version in wanted
         }
-        return cls(documented=documented)
+        contracts = {d.name: d.document for v, d in contract.documents.items() if v in wanted}
+        return cls(documented=documented, contracts=contracts)
+
+    def _keep(self, exchange: Exchange) -> Exchange | None:
+        if self.shown >= SHOWN_EXCHANGES:
+            return None
+        response_body = exchange.response.body if exchange.response is not None else None
+        if len(exchange.request.body or b"") + len(response_body or b"") > SHOWN_BODY_BYTES:
+            return None
+        self.shown += 1
+        return exchange
 
     def add(self, exchange: Exchange, result: CheckResult) -> None:
         self.exchanges += 1
@@ -152,6 +194,7 @@ class Summary:
             seen.count += 1
             if status is not None:
                 seen.statuses[status] = seen.statuses.get(status, 0) + 1
+        kept = self._keep(exchange) if result.violations else None
         for violation in result.violations:
             self.findings.append(
                 Finding(
@@ -162,6 +205,7 @@ class Summary:
                     exchange.request.method,
                     exchange.request.url,
                     status,
+                    kept,
                 )
             )
 
@@ -189,7 +233,8 @@ class Summary:
 
     def redacted(self, redactor: Redactor | None = None) -> Summary:
         """A copy with every text a report shows passed through the redactor: the URLs, messages and pointers of
-        findings and failures, reproductions, and the run's target. The sinks render this one."""
+        findings and failures, the exchanges findings keep (headers, bodies, URLs), reproductions, and the run's
+        target. The sinks render this one."""
         redactor = redactor or _REDACTOR
         done: dict[str, str] = {}  # the same URL and message come back many times
 
@@ -207,9 +252,21 @@ class Summary:
             message, pointer = text(v.message), text(v.pointer)
             return v if (message, pointer) == (v.message, v.pointer) else replace(v, message=message, pointer=pointer)
 
+        exchanges: dict[int, Exchange] = {}  # an exchange's findings share it: redacted once
+
+        def exchange(e: Exchange | None) -> Exchange | None:
+            if e is None:
+                return None
+            out = exchanges.get(id(e))
+            if out is None:
+                out = exchanges[id(e)] = redactor.exchange(e)
+            return out
+
         def finding(f: Finding) -> Finding:
-            v, url = violation(f.violation), text(f.url)
-            return f if v is f.violation and url == f.url else replace(f, violation=v, url=url)
+            v, url, e = violation(f.violation), text(f.url), exchange(f.exchange)
+            if v is f.violation and url == f.url and e is f.exchange:
+                return f
+            return replace(f, violation=v, url=url, exchange=e)
 
         def failure(f: CheckFailure) -> CheckFailure:
             v = violation(f.violation)
@@ -233,7 +290,11 @@ class Summary:
                 misses=[replace(m, url=text(m.url), message=text(m.message)) for m in played.misses],
                 unused=[replace(u, url=text(u.url)) for u in played.unused],
             )
-        return replace(self, findings=findings, checks=checks, run=run, replay=played)
+        migration = self.migration.redacted(text) if self.migration is not None else None
+        unusable = [replace(u, file=text(u.file), reason=text(u.reason)) for u in self.unusable]
+        return replace(
+            self, findings=findings, checks=checks, run=run, replay=played, migration=migration, unusable=unusable
+        )
 
     def extend(self, pairs: Iterable[tuple[Exchange, CheckResult]]) -> Summary:
         for exchange, result in pairs:
@@ -241,13 +302,24 @@ class Summary:
         return self
 
     def merge(self, other: Summary) -> Summary:
-        """Add the traffic another summary saw (exchanges, findings, coverage) after the traffic this one saw: the
+        """Add the traffic another summary saw (exchanges, findings, coverage, unusable files) after this one's: the
         same as `add`ing its exchanges here in their order. A run split over files or processes merges their
         summaries in order and reports as one. Conformance checks and replay tallies do not merge."""
-        if other.checks or other.replay is not None:
-            raise ValueError("only summaries of traffic merge: this one has conformance checks or a replay tally")
+        if other.checks or other.replay is not None or other.migration is not None:
+            raise ValueError(
+                "only summaries of traffic merge: this one has conformance checks, a replay tally or a migration check"
+            )
         self.exchanges += other.exchanges
-        self.findings.extend(other.findings)
+        self.unusable.extend(other.unusable)
+        last: Exchange | None = None
+        kept: Exchange | None = None
+        for f in other.findings:
+            if f.exchange is not None:
+                if f.exchange is not last:  # an exchange's findings come one after another
+                    last, kept = f.exchange, self._keep(f.exchange)
+                if kept is None:
+                    f = replace(f, exchange=None)
+            self.findings.append(f)
         for version, operations in other.coverage.items():
             mine = self.coverage.setdefault(version, {})
             for op_id, seen in operations.items():

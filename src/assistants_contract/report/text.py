@@ -24,7 +24,8 @@ def render(summary: Summary, *, show_warnings: bool = True, findings: bool = Tru
         status = f" -> {f.status}" if f.status is not None else ""
         v = f.violation
         lines.append(f"  {where} {f.method} {f.url}{status}")
-        lines.append(f"      {v.severity.value:7} {v.code} [{v.operation_id or '-'}] {v.message}")
+        at = f" at {v.pointer}" if v.pointer else ""
+        lines.append(f"      {v.severity.value:7} {v.code}{at} [{v.operation_id or '-'}]: {v.message}")
         if v.schema_location:
             lines.append(f"              schema: {v.schema_location}")
     if lines:
@@ -37,8 +38,16 @@ def render(summary: Summary, *, show_warnings: bool = True, findings: bool = Tru
         for op_id in sorted(seen):
             statuses = ", ".join(f"{s}x{n}" for s, n in sorted(seen[op_id].statuses.items()))
             lines.append(f"    {op_id:28} {seen[op_id].count:5}  {statuses}")
-    verdict = "FAIL" if summary.errors else "ok"
-    lines.append(f"{summary.exchanges} exchanges, {summary.errors} errors, {summary.warnings} warnings: {verdict}")
+    unusable = ""
+    if summary.unusable:  # lint's input files that could not be used: one line each, and the run is not ok
+        shown = summary.unusable if findings else summary.redacted().unusable
+        lines.append(f"unusable files: {len(shown)}")
+        lines.extend(f"  {u.file}: {u.reason} [{u.code}]" for u in shown)
+        unusable = f", {len(shown)} unusable file{'s' if len(shown) != 1 else ''}"
+    verdict = "FAIL" if summary.errors else "INCOMPLETE" if summary.unusable else "ok"
+    lines.append(
+        f"{summary.exchanges} exchanges, {summary.errors} errors, {summary.warnings} warnings{unusable}: {verdict}"
+    )
     return "\n".join(lines) + "\n"
 
 

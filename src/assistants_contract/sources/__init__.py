@@ -1,7 +1,15 @@
 """Adapters: foreign records in, `Exchange`s out. They translate only; checking is the core's job."""
 
-from .files import find_files, read_exchanges
+from .errors import UnusableFile
+from .files import find_files, find_inputs, read_exchanges
 from .har import exchanges_from_har
 from .vcr_cassette import exchanges_from_cassette_text
 
-__all__ = ["exchanges_from_cassette_text", "exchanges_from_har", "find_files", "read_exchanges"]
+__all__ = [
+    "UnusableFile",
+    "exchanges_from_cassette_text",
+    "exchanges_from_har",
+    "find_files",
+    "find_inputs",
+    "read_exchanges",
+]

@@ -16,11 +16,11 @@ each line is parsed with orjson, and the result is taken only where it is certai
   parsed as a float where it counts (YAML reads `1e5` as a string).
 
 Any other interaction line (a `!!binary` body, a non-ASCII or tabbed line, a trailing comment, another shape) is
-parsed alone by vcrpy's own deserializer, as the one item of a cassette: a flow mapping on one line reads the same
-alone as in its file. Anything else, or any error, means the file is not one this module understands:
-`NotLineCassette` is raised, and the caller reads the whole file through vcrpy again, which decides what it holds
-(or why it cannot be read). So a file read here gives exactly the exchanges, and the errors, that
-`vcr_cassette.exchanges_from_cassette_text` gives; tests hold the two to that.
+parsed alone as YAML, as the one item of a cassette, the way `vcr_cassette` reads a file (safely, within `limits`):
+a flow mapping on one line reads the same alone as in its file. Anything else, or any error, means the file is not
+one this module understands: `NotLineCassette` is raised, and the caller reads the whole file as vcrpy would again,
+which decides what it holds (or why it cannot be read). So a file read here gives exactly the exchanges, and the
+errors, that `vcr_cassette.exchanges_from_cassette_text` gives; tests hold the two to that.
 
 The lines are independent, so a file can also be read in pieces (`piece_bounds`, `exchanges_between`), in parallel.
 """
@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from vcr import serialize
-from vcr.serializers import yamlserializer
 
 from .._models import Exchange, Headers, Request, Response
 from .encoding import decode_body
-from .vcr_cassette import exchange_from_vcr
+from .limits import MAX_LINE_BYTES, MAX_NESTING
+from .safe_load import load_yaml
+from .vcr_cassette import cassette_interactions, exchange_from_record
 
 __all__ = [
     "HEADER",
@@ -58,7 +58,7 @@ _LONG_ESCAPE = re.compile(rb"(?<!\\)((?:\\\\)*)\\U([0-9a-fA-F]{8})")  # an escap
 _GAP = b" " * 16
 _WIDE_GAP = re.compile(rb'" {16,}:')  # between a key and its colon: YAML counts it into the key's length
 _LONGEST_KEY = 100  # written as \UXXXXXXXX escapes, 1002 characters: under YAML's 1024 for an implicit key
-_DEEPEST = 100
+_DEEPEST = MAX_NESTING - 4  # below a verdict's mapping, the fourth level of the file (file, list, interaction)
 _TOP_KEYS = frozenset({"request", "response", "assistants_contract"})
 _REQUEST_KEYS = frozenset({"body", "headers", "method", "uri"})
 _RESPONSE_KEYS = frozenset({"status", "headers", "body"})
@@ -109,9 +109,11 @@ def exchanges_between(
                 offset = len(HEADER)
             else:
                 f.seek(start)
-            for line in f:
+            while line := f.readline(MAX_LINE_BYTES + 1):
                 if end is not None and offset >= end:
                     break
+                if len(line) > MAX_LINE_BYTES:
+                    raise NotLineCassette(f"{source}: a line longer than {MAX_LINE_BYTES} bytes")
                 if line.startswith(b"- {"):
                     yield offset, _exchange_of_line(line, source, index)
                     index += 1
@@ -183,11 +185,11 @@ def _json_escape(m: re.Match[bytes]) -> bytes:
 
 
 def _yaml_exchange(line: bytes, source: str, index: int) -> Exchange:
-    """One line read by vcrpy's deserializer, as the only interaction of a cassette."""
-    requests, responses = serialize.deserialize(_YAML_HEADER + line.decode("utf-8"), yamlserializer)[:2]
-    if len(requests) != 1:
-        raise NotLineCassette(f"{source}: the line of interaction {index} holds {len(requests)} interactions")
-    return exchange_from_vcr(requests[0], responses[0], source, index)
+    """One line read as YAML, as the only interaction of a cassette (the same reading `vcr_cassette` does)."""
+    interactions = cassette_interactions(load_yaml(_YAML_HEADER + line.decode("utf-8"), source), source)
+    if len(interactions) != 1:
+        raise NotLineCassette(f"{source}: the line of interaction {index} holds {len(interactions)} interactions")
+    return exchange_from_record(interactions[0], source, index)
 
 
 def _plain_exchange(record: Any, source: str, index: int) -> Exchange | None:
