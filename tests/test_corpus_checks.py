@@ -1151,7 +1151,7 @@ def test_required_nullable_key_may_not_be_left_out(contract, name, pointer):
     traffic = traffic_of(name, response_at(pointer))
     assert found(contract, traffic) == [(RSCHEMA, "")]
     (violation,) = contract.check(traffic.exchange()).violations
-    assert f'"{pointer[1:]}" is a required property' in violation.message
+    assert violation.message == f"'{pointer[1:]}' is required"
 
 
 @pytest.mark.parametrize(

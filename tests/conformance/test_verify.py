@@ -89,7 +89,7 @@ def test_a_failure_carries_code_pointer_seed_and_a_curl_that_reproduces_it(contr
     found = [f for f in result.failures if f["check"] == "assistants_contract" and f["operation_id"] == "getRun"]
     failure = found[0]
     assert failure["code"] == "response.body.schema" and failure["pointer"] == "/created_at"
-    assert failure["seed"] == 42 and "is not of type" in failure["message"] and failure["status"] == 200
+    assert failure["seed"] == 42 and "expected an integer, got" in failure["message"] and failure["status"] == 200
     assert failure["schema_location"].startswith("assistants-v") and "RunObject" in failure["schema_location"]
     command = failure["reproduction"].splitlines()[-1]
     assert command.startswith("curl -X GET") and "Bearer sk-REDACTED" in command

@@ -18,6 +18,7 @@ from ._json import MAX_DEPTH, TooDeep, loads, too_deep
 from .codes import CODES
 from .document import STREAM_MEDIA_TYPE, ContractDocument, Operation, Parameter
 from .schemas import SchemaError
+from .wording import shown
 
 __all__ = ["Match", "REQUEST_CHECKS", "RESPONSE_CHECKS", "violation", "body_violations"]
 
@@ -116,18 +117,18 @@ def body_violations(
         pointer = prefix + error.pointer
         if error.unknown_key:
             name = error.key
+            # No pointer in the message: every report prints it beside the message.
             if name is None:
-                message = f"{pointer or '/'}: a key the contract does not know ({error.message})"
+                message = f"holds a key the contract does not know ({error.message})"
             elif side is Side.REQUEST:
                 message = (
-                    f"unknown argument '{name}' at {pointer or '/'}; the API answers 400"
-                    f" Unrecognized request argument supplied: {name}"
+                    f"unknown argument '{name}'; the API answers 400 Unrecognized request argument supplied: {name}"
                 )
             else:
-                message = f"key '{name}' at {pointer} is not in the contract"
+                message = f"key '{name}' is not in the contract"
             yield violation(unknown_code, message, side, match, pointer, location)
         else:
-            yield violation(schema_code, f"{pointer or '/'}: {error.message}", side, match, pointer, location)
+            yield violation(schema_code, error.message, side, match, pointer, location)
 
 
 # --- request checks ------------------------------------------------------------------------------------------
@@ -170,19 +171,12 @@ def parameters(match: Match) -> Iterator[Violation]:
                 )
             continue
         value, problem = _convert(param, raw)
-        if problem:
-            yield violation(code, f"{param.location} parameter '{param.name}': {problem}", Side.REQUEST, match, pointer)
+        if problem:  # the code names the place (query, path, header) and the pointer names the parameter
+            yield violation(code, problem, Side.REQUEST, match, pointer)
             continue
         for error in match.document.schemas.check(param.schema_key, value, closed=True):
             location = match.document.location("#" + error.schema_pointer)
-            yield violation(
-                code,
-                f"{param.location} parameter '{param.name}': {error.message}",
-                Side.REQUEST,
-                match,
-                pointer,
-                location,
-            )
+            yield violation(code, error.message, Side.REQUEST, match, pointer, location)
 
 
 @request_check
@@ -359,15 +353,15 @@ def _scalar(kind: str | None, raw: str) -> tuple[Any, str | None]:
     if kind == "integer":
         if _INTEGER.fullmatch(raw):
             return int(raw), None
-        return raw, f"'{raw}' is not an integer"
+        return raw, f"expected an integer, got {shown(raw)}"
     if kind == "number":
         if _NUMBER.fullmatch(raw):
             return float(raw), None
-        return raw, f"'{raw}' is not a number"
+        return raw, f"expected a number, got {shown(raw)}"
     if kind == "boolean":
         if raw in ("true", "false"):
             return raw == "true", None
-        return raw, f"'{raw}' is not true or false"
+        return raw, f"expected true or false, got {shown(raw)}"
     return raw, None
 
 

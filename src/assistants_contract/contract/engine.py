@@ -234,7 +234,8 @@ class StreamCheck:
             found.append(
                 violation(
                     "stream.incomplete",
-                    f"the stream ended after {self.event_count} events without 'event: done' / 'data: [DONE]'",
+                    f"the stream ended after {self.event_count} event{'' if self.event_count == 1 else 's'}"
+                    " without 'event: done' / 'data: [DONE]'",
                     Side.RESPONSE,
                     self._match,
                     f"/{self.event_count}",

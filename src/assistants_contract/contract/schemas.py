@@ -24,6 +24,8 @@ from typing import Any
 
 import jsonschema_rs
 
+from .wording import describe
+
 __all__ = ["SchemaError", "SchemaSet", "json_pointer"]
 
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
@@ -51,12 +53,17 @@ _JSON_TYPES = {
     "array": lambda v: isinstance(v, list),
     "object": lambda v: isinstance(v, dict),
 }
-_MESSAGE_LIMIT = 300
 
 
 def json_pointer(parts: list[str | int] | tuple[str | int, ...]) -> str:
     """RFC 6901 pointer from path parts: `["data", 0, "a/b"]` -> `/data/0/a~1b`."""
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _compiled(root: dict, name: str) -> Any:
+    """The validator of entry `name` of `root`. Its errors' schema paths start at the root (`$defs/<name>/...`)
+    where a location's own validator starts them at the location; `SchemaSet._refine` reads both the same."""
+    return jsonschema_rs.validator_for({**root, "$ref": f"#/$defs/{name}"}, validate_formats=True)
 
 
 def _unescape(token: str) -> str:
@@ -112,30 +119,42 @@ class SchemaSet:
             "components": {"schemas": dict(schemas)},
             "$defs": {self._names[key]: schema for key, (schema, _) in entries.items()},
         }
-        open_root = copy.deepcopy(self._root)
-        for schema in [*open_root["components"]["schemas"].values(), *open_root["$defs"].values()]:
-            _open_in_place(schema)
-        self._closed_by_key = self._compile(self._root)
-        self._open_by_key = self._compile(open_root)
+        # Each entry's validators are compiled on first use (a few ms each), not all at load: compiling every
+        # entry apart, twice over, was most of the time to load a contract. What is found at load stays the same:
+        # `_check_compiles` compiles all the entries at once, as one validator, which costs a tenth as much.
+        self._check_compiles()
+        self._closed_by_key: dict[str, Any] = {}
+        self._open_root: dict | None = None  # made on first need: only a body that fails the closed form needs it
+        self._open_by_key: dict[str, Any] = {}
 
-    def _compile(self, root: dict) -> dict[str, Any]:
-        """One validator per entry, all compiled in one pass. Raises ValueError naming the first entry that
-        does not compile (a dangling `$ref`, a schema that breaks the meta-schema)."""
+    def _check_compiles(self) -> None:
+        """Raise ValueError naming the first entry that does not compile (a dangling `$ref`, a schema that
+        breaks the meta-schema)."""
+        every = [{"$ref": f"#/$defs/{name}"} for name in self._names.values()]
         try:
-            validators = jsonschema_rs.validator_map_for(root, validate_formats=True)
+            jsonschema_rs.validator_for({**self._root, "anyOf": every}, validate_formats=True)
         except (ValueError, jsonschema_rs.ReferencingError) as e:
-            raise ValueError(_first_line(e)) from e
-        compiled = {}
-        for key, name in self._names.items():
-            validator = validators.get(f"#/$defs/{name}")
-            if validator is None:  # the map skips entries that fail; compile alone to learn why
+            for key in self._names:  # compile each alone to learn which
                 try:
-                    jsonschema_rs.validator_for({**root, "$ref": f"#/$defs/{name}"})
-                except (ValueError, jsonschema_rs.ReferencingError) as e:
-                    raise ValueError(f"{self._where[key]}: {_first_line(e)}") from e
-                raise ValueError(f"{self._where[key]}: the schema does not compile")
-            compiled[key] = validator
-        return compiled
+                    _compiled(self._root, self._names[key])
+                except (ValueError, jsonschema_rs.ReferencingError) as alone:
+                    raise ValueError(f"{self._where[key]}: {_first_line(alone)}") from alone
+            raise ValueError(_first_line(e)) from e
+
+    def _closed(self, key: str) -> Any:
+        validator = self._closed_by_key[key] = _compiled(self._root, self._names[key])
+        return validator
+
+    def _open(self, key: str) -> Any:
+        validator = self._open_by_key.get(key)
+        if validator is None:
+            if self._open_root is None:
+                root = copy.deepcopy(self._root)
+                for schema in [*root["components"]["schemas"].values(), *root["$defs"].values()]:
+                    _open_in_place(schema)
+                self._open_root = root
+            validator = self._open_by_key[key] = _compiled(self._open_root, self._names[key])
+        return validator
 
     def node(self, key: str) -> Any:
         """The schema registered under `key`, with a top-level `$ref` followed."""
@@ -145,12 +164,14 @@ class SchemaSet:
         """Errors of `instance` against schema `key`. With `closed=False`, unknown keys are still reported,
         flagged `unknown_key=True`, so a caller can downgrade them; other errors then come from the open form.
         """
-        strict = self._closed_by_key[key]
+        strict = self._closed_by_key.get(key)
+        if strict is None:
+            strict = self._closed(key)
         if strict.is_valid(instance):
             return []
         if closed:
             return list(self._errors(strict, key, instance))
-        loose = self._open_by_key[key]
+        loose = self._open(key)
         if loose.is_valid(instance):
             # Only unknown keys separate the two forms here, whatever kind the strict errors claim to be.
             return [_as_unknown(e) for e in self._errors(strict, key, instance)]
@@ -190,13 +211,22 @@ class SchemaSet:
                     key=name,
                 )
             return
-        yield SchemaError(pointer, schema_pointer, _shorten(error.message))
+        yield SchemaError(pointer, schema_pointer, describe(error, self._parent(kind, schema_path), self._resolve_refs))
 
     def _document_pointer(self, schema_path: list[Any]) -> str:
         """Where a compiled-root location stands in the contract document."""
         if len(schema_path) >= 2 and schema_path[0] == "$defs":
             return self._where[self._keys[schema_path[1]]] + json_pointer(schema_path[2:])
         return json_pointer(schema_path)
+
+    def _parent(self, kind: str, schema_path: list[Any]) -> Any:
+        """The schema object holding a failed union keyword, so the words can name its alternatives."""
+        if kind not in _UNION_KINDS and kind != "OneOfMultipleValid":
+            return None
+        try:
+            return self._node_at(schema_path[:-1])
+        except (KeyError, IndexError, TypeError):
+            return None
 
     def _node_at(self, path: list[str | int]) -> Any:
         node: Any = self._root
@@ -286,9 +316,3 @@ def _as_unknown(error: SchemaError) -> SchemaError:
 
 def _first_line(e: Exception) -> str:
     return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-
-
-def _shorten(message: str) -> str:
-    if len(message) <= _MESSAGE_LIMIT:
-        return message
-    return message[: _MESSAGE_LIMIT - 20] + " ... (shortened)"
