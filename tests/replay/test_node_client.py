@@ -279,7 +279,7 @@ def test_openai_npm_package_conforms_and_its_v1_argument_is_caught(node_openai: 
     assert "  POST /v1/assistants  no_recorded_interaction\n" in stdout
     assert "unused interactions: none\n" in stdout
     assert "violations: 1 errors, 0 warnings\n" in stdout
-    assert "request.body.unknown_property [createAssistant]" in stdout
+    assert "request.body.unknown_property at /file_ids [createAssistant]" in stdout
     assert "replay: 6 requests: 5 answered, 0 refused, 1 unmatched; 0 of 5 interactions unused" in stdout
     assert stdout.rstrip().endswith(f"reports in {reports}")
     report = json.loads((reports / "report.json").read_text())
