@@ -525,7 +525,8 @@ def test_a_missing_key_is_let_through_even_when_keys_are_named(server_contract: 
 
 
 def test_mock_mode_takes_faults_too(server_contract: Contract):
-    app = create_app("mock", contract=server_contract, faults=["create-201", "error-unwrapped"])
+    # strict: a lenient mock answers the bad request below instead of refusing it
+    app = create_app("mock", contract=server_contract, faults=["create-201", "error-unwrapped"], strict=True)
     with TestClient(app) as c:
         assert c.post("/v1/threads", headers=V2, json={}).status_code == 201
         assert set(c.post("/v1/threads", headers=V2, json={"color": 1}).json()) == {"message"}

@@ -2,7 +2,8 @@
 
 Requests go over loopback with httpx (the conftest guard checks every response against the contract and
 fails on any 5xx); one test drives the mock server with the current openai SDK, as its generated test suite
-would (ids like "thread_id" and "string").
+would (ids like "thread_id" and "string"). Requests that break the contract in a parameter or the body are
+answered anyway, with the violations header; a strict mock refuses them with 400.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import httpx
 import pytest
 
 from assistants_contract import Contract
+from assistants_contract.server import create_app
+from assistants_contract.server.app import VIOLATIONS_HEADER
 
-from .support import V1, V2, run_client
+from .support import V1, V2, run_client, serve
 
 # A minimal valid body for each operation that takes one.
 BODIES = {
@@ -176,30 +179,76 @@ def test_nothing_is_remembered(mock_server, http):
     assert http.get("/threads/thread_a", headers=V2).status_code == 200
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "headers", "body", "status", "param"),
-    [
-        ("POST", "/assistants", V2, {"model": "gpt-4o", "color": "red"}, 400, "color"),
-        ("POST", "/assistants", V2, {}, 400, None),
-        ("POST", "/threads/t/messages", V2, {"role": "user"}, 400, None),
-        ("POST", "/threads/t/runs", V2, {"assistant_id": "a", "top_k": 3}, 400, "top_k"),
-        ("POST", "/assistants", V1, {"model": "gpt-4o", "tool_resources": {}}, 400, "tool_resources"),
-        ("GET", "/assistants?limit=0", V2, None, 400, "limit"),
-        ("GET", "/assistants?limit=101", V2, None, 400, "limit"),
-        ("GET", "/assistants", {"Authorization": V2["Authorization"]}, None, 400, None),
-        ("GET", "/assistants", {"OpenAI-Beta": "assistants=v2"}, None, 401, None),
-        ("GET", "/nothing", V2, None, 404, None),
-        ("DELETE", "/threads/t/messages/m", V1, None, 405, None),  # v1 has GET and POST there
-        ("GET", "/assistants/a/files", V2, None, 404, None),
-    ],
-)
-def test_invalid_requests_are_still_refused(mock_server, http, method, path, headers, body, status, param):
+# Requests that break the contract in a parameter or the body: what the violations header names for each, and the
+# `param` of the 400 that `--strict` answers with.
+BREAKING = [
+    ("POST", "/assistants", V2, {"model": "gpt-4o", "color": "red"}, "request.body.unknown_property", "/color",
+     "color"),
+    ("POST", "/assistants", V2, {}, "request.body.schema", "", None),
+    ("POST", "/threads/t/messages", V2, {"role": "user"}, "request.body.schema", "", None),
+    ("POST", "/threads/t/runs", V2, {"assistant_id": "a", "top_k": 3}, "request.body.unknown_property", "/top_k",
+     "top_k"),
+    ("POST", "/assistants", V1, {"model": "gpt-4o", "tool_resources": {}}, "request.body.unknown_property",
+     "/tool_resources", "tool_resources"),
+    ("GET", "/assistants?limit=0", V2, None, "request.query.invalid", "/limit", "limit"),
+    ("GET", "/assistants?limit=101", V2, None, "request.query.invalid", "/limit", "limit"),
+]  # fmt: skip
+# Requests the API refuses whatever the mock's strictness: no OpenAI-Beta, no key, paths the router cannot place.
+REFUSED = [
+    ("GET", "/assistants", {"Authorization": V2["Authorization"]}, 400),
+    ("GET", "/assistants", {"OpenAI-Beta": "assistants=v2"}, 401),
+    ("GET", "/nothing", V2, 404),
+    ("DELETE", "/threads/t/messages/m", V1, 405),  # v1 has GET and POST there
+    ("GET", "/assistants/a/files", V2, 404),
+]
+
+
+@pytest.fixture(scope="module")
+def strict_mock_server(server_contract):
+    """Mock mode with `strict=True`: contract-breaking requests get the API's 400."""
+    with serve(create_app("mock", contract=server_contract, self_check=True, strict=True)) as server:
+        yield server
+
+
+@pytest.mark.parametrize(("method", "path", "headers", "body", "code", "pointer", "param"), BREAKING)
+def test_contract_breaking_requests_get_their_answer_and_the_violations_header(
+    mock_server, http, method, path, headers, body, code, pointer, param
+):
     response = http.request(method, path, headers=headers, json=body)
-    assert response.status_code == status, response.text
+    assert response.status_code == 200, response.text
+    kinds = {"/assistants": "assistant", "/threads/t/messages": "thread.message", "/threads/t/runs": "thread.run"}
+    assert response.json()["object"] == ("list" if method == "GET" else kinds[path])
+    assert {"code": code, "pointer": pointer} in json.loads(response.headers[VIOLATIONS_HEADER])
+
+
+@pytest.mark.parametrize(("method", "path", "headers", "body", "code", "pointer", "param"), BREAKING)
+def test_strict_mock_refuses_contract_breaking_requests(
+    strict_mock_server, method, path, headers, body, code, pointer, param
+):
+    response = httpx.request(method, strict_mock_server.url + path, headers=headers, json=body)
+    assert response.status_code == 400, response.text
+    assert VIOLATIONS_HEADER not in response.headers
     error = response.json()["error"]
     assert error["type"] == "invalid_request_error" and error["param"] == param
-    if param and status == 400 and method == "POST":
+    if param and method == "POST":
         assert error["message"].startswith(f"Unrecognized request argument supplied: {param}")
+
+
+def test_requests_that_keep_the_contract_get_no_violations_header(mock_server, http):
+    response = http.get("/assistants?limit=1&order=asc", headers=V2)
+    assert response.status_code == 200 and VIOLATIONS_HEADER not in response.headers
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["lenient", "strict"])
+@pytest.mark.parametrize(("method", "path", "headers", "status"), REFUSED)
+def test_gates_and_unplaceable_requests_are_refused_in_both(
+    mock_server, strict_mock_server, strict, method, path, headers, status
+):
+    server = strict_mock_server if strict else mock_server
+    response = httpx.request(method, server.url + path, headers=headers)
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["type"] == "invalid_request_error"
+    assert VIOLATIONS_HEADER not in response.headers
 
 
 def test_mock_mode_does_not_check_id_prefixes(mock_server, http):

@@ -8,6 +8,11 @@ from the store become responses in one exception handler.
 With `self_check=True` every response the server sends is checked against the contract too (streams event by
 event); what is found is kept in `app.state.violations` for tests to assert on.
 
+In mock mode a request that breaks the contract in its parameters or body is answered as if it had kept it
+(the offending fields left out), with what was wrong in the `x-assistants-contract-violations` header and one
+log line: SDK-generated test suites send placeholders (`limit=0`, `response_format: "none"`) that a published
+spec lets through and ours does not. `strict=True` refuses them with the API's 400 instead, as stateful mode does.
+
 With `faults=[...]` the server makes the mistakes `faults.py` catalogs, on purpose, for proving that a conformance
 suite catches them. They act at four points, marked "fault hook" below: the request's violations before the
 server acts on them, the backend call, the JSON answer before it is sent, and a stream's events.
@@ -15,17 +20,16 @@ server acts on them, the backend call, the JSON answer before it is sent, and a 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from collections.abc import AsyncGenerator, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request as StarletteRequest
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import request_response
 
 from .._models import Headers, Request, Severity, Violation
@@ -33,17 +37,29 @@ from .._models import Response as CoreResponse
 from ..contract import Contract
 from ..contract._json import MAX_DEPTH, too_deep
 from ..contract.checks import Match
+from ..record.redact import Redactor
 from .determinism import Deterministic
 from .errors import APIError, BadRequest, MethodNotAllowed, NotFound, Unauthorized
 from .faults import FaultSet, Reply, resolve_faults
+from .log import log
 from .mock import MockBackend
 from .render import Renderer
+from .sse import EventStream
 from .stateful import StatefulBackend
 from .store import Store
 
-__all__ = ["create_app", "MODES"]
+__all__ = ["create_app", "MODES", "VIOLATIONS_HEADER"]
 
 MODES = ("stateful", "mock")
+VIOLATIONS_HEADER = "x-assistants-contract-violations"
+# Longest value of that header: proxies and clients refuse headers of some kilobytes.
+_HEADER_LIMIT = 1024
+# What a lenient mock answers anyway: findings about parameter and body values. The gates of the API itself
+# (OpenAI-Beta, the key), a body that is not JSON, and a path the router cannot place are still refused.
+_WAIVABLE = frozenset(
+    {"request.query.invalid", "request.body.missing", "request.body.schema", "request.body.unknown_property"}
+)
+_REDACTOR = Redactor()
 _BETA_MESSAGE = (
     "You must provide the 'OpenAI-Beta' header to access the Assistants API. Please try again by setting the"
     " header 'OpenAI-Beta: assistants={version}'."
@@ -74,11 +90,13 @@ def create_app(
     api_keys: Collection[str] = (),
     faults: Sequence[str] = (),
     seed: int | None = None,
+    strict: bool = False,
 ) -> Starlette:
     """Build the app. `stream_delay` spaces streamed events (seconds) so clients see them arrive one by one.
     With a `seed` the server is deterministic (`determinism.py`): a fixed clock and seeded ids, so the same
     requests in the same order get the same bytes back. With `api_keys`, only those bearer keys are accepted
-    (401 `invalid_api_key` otherwise); without, any key.
+    (401 `invalid_api_key` otherwise); without, any key. `strict` makes mock mode refuse contract-breaking
+    requests with 400 (stateful mode always does).
     `faults` names entries of `faults.FAULTS` to switch on (ValueError for an unknown name)."""
     if mode not in MODES:
         raise ValueError(f"unknown server mode {mode!r}; choose one of {', '.join(MODES)}")
@@ -100,6 +118,7 @@ def create_app(
     backend_store = backend.store if isinstance(backend, StatefulBackend) else None
     violations: list[Violation] = []
     keys = frozenset(api_keys)
+    waive = mode == "mock" and not strict
 
     async def endpoint(http: StarletteRequest) -> Response:
         body = await http.body()
@@ -112,13 +131,16 @@ def create_app(
         if determinism is not None and match.operation is not None:
             determinism.tick()  # not for probes of undocumented paths, whose number a recording does not fix
         try:
-            call = _admit(contract, match, check_ids=mode == "stateful", api_keys=keys, hooks=hooks)
+            call = _admit(contract, match, check_ids=mode == "stateful", api_keys=keys, hooks=hooks, waive=waive)
             result = hooks.serve(call, backend.handle, backend_store)  # fault hook: the backend call
         except APIError as e:
             headers = {**_headers(match, request_ids()), **e.headers}
             return _respond(match, e.status, e.body(), contract, violations, self_check, hooks, headers)
         render = renderers[match.version]
         headers = _headers(match, request_ids())
+        if call.waived:
+            headers[VIOLATIONS_HEADER] = _waived_header(call.waived)
+            log.warning(_waived_line(request, call.waived))
         if isinstance(result, list):  # a stream: (event, payload) pairs
             return _stream(match, result, render, stream_delay, contract, violations, self_check, hooks, headers)
         return _respond(match, 200, render(result), contract, violations, self_check, hooks, headers)
@@ -138,7 +160,8 @@ def create_app(
 class Call:
     """What an endpoint hands the backend: the operation, its path ids, query, body and version.
 
-    `overlooked` holds the request's violations that the server let through: only faults let any through."""
+    `overlooked` holds the request's violations that the server let through because a fault said so; `waived`
+    those a lenient mock answered anyway, leaving out the fields they point at."""
 
     operation_id: str
     params: dict[str, str]
@@ -146,13 +169,18 @@ class Call:
     body: Any
     version: str
     overlooked: tuple[Violation, ...] = ()
+    waived: tuple[Violation, ...] = ()
 
 
-def _admit(contract: Contract, match: Match, *, check_ids: bool, api_keys: frozenset[str], hooks: FaultSet) -> Call:
+def _admit(
+    contract: Contract, match: Match, *, check_ids: bool, api_keys: frozenset[str], hooks: FaultSet, waive: bool
+) -> Call:
     """Turn the core's findings into the API's refusals, or into a Call for the backend.
 
     With `check_ids=False` (mock mode) ids only have to be present, not have their kind's prefix, in the path as
-    in the body (`assistant_id`, `file_id`): SDK test suites send made-up ones such as "string"."""
+    in the body (`assistant_id`, `file_id`): SDK test suites send made-up ones such as "string". With `waive`,
+    the errors in `_WAIVABLE` refuse nothing: the Call leaves out the query parameters and body fields they point
+    at, and lists them in `waived`."""
     request = match.request
     # check_request repeats the routing violations (match.violations) and adds the request checks' own.
     found = contract.check_request(match)
@@ -171,8 +199,12 @@ def _admit(contract: Contract, match: Match, *, check_ids: bool, api_keys: froze
     key_overlooked = any(v.code == "request.auth.missing" for v in overlooked)
     if api_keys and not key_overlooked and _bearer_key(request) not in api_keys:
         raise Unauthorized(_WRONG_KEY_MESSAGE, code="invalid_api_key")
+    waived: list[Violation] = []
     for violation in acted_on:
         if not check_ids and _is_id_prefix(violation):
+            continue
+        if waive and violation.code in _WAIVABLE and violation.severity is Severity.ERROR:
+            waived.append(violation)
             continue
         if violation.code == "request.path.invalid":
             raise _wrong_id(match, violation)
@@ -180,15 +212,63 @@ def _admit(contract: Contract, match: Match, *, check_ids: bool, api_keys: froze
             raise _bad_request(violation)
     if request.body:
         _refuse_what_cannot_be_kept(request.body)
+    left_out = {_top_name(v.pointer) for v in waived if v.code.startswith("request.query.")}
     query: dict[str, Any] = {}
     for param in match.operation.parameters:
-        if param.location == "query" and param.name in match.query:
+        if param.location == "query" and param.name in match.query and param.name not in left_out:
             raw = match.query[param.name]
             query[param.name] = (
                 int(raw[-1]) if param.json_type == "integer" else raw if param.json_type == "array" else raw[-1]
             )
     body = match.json_body() if request.body else {}
-    return Call(match.operation.operation_id, dict(match.path_params), query, body, match.version, overlooked)
+    body = _without(body, [v for v in waived if v.code.startswith("request.body.")])
+    return Call(
+        match.operation.operation_id, dict(match.path_params), query, body, match.version, overlooked, tuple(waived)
+    )
+
+
+def _top_name(pointer: str) -> str:
+    """The first key a JSON pointer names (`/tools/0/type` -> `tools`); "" for the whole document."""
+    first = pointer.split("/", 2)[1] if pointer.startswith("/") else ""
+    return first.replace("~1", "/").replace("~0", "~")
+
+
+def _without(body: Any, waived: list[Violation]) -> Any:
+    """The body less the top-level fields the waived violations point into. A finding about the body as a whole
+    (a required key missing, not an object) leaves an empty body, from which the mock builds its defaults."""
+    if not waived:
+        return body
+    names = {_top_name(v.pointer) for v in waived}
+    if "" in names or not isinstance(body, dict):
+        return {}
+    return {k: v for k, v in body.items() if k not in names}
+
+
+def _waived_header(waived: Sequence[Violation]) -> str:
+    """A JSON list of `{"code", "pointer"}`, ASCII only (json escapes the rest), cut to whole entries that fit in
+    `_HEADER_LIMIT`; the log line has them all."""
+    entries: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    size = 2
+    for v in waived:
+        key = (v.code, _REDACTOR.text(v.pointer))
+        if key in seen:
+            continue
+        seen.add(key)
+        entry = json.dumps({"code": key[0], "pointer": key[1]}, ensure_ascii=True)
+        if size + len(entry) + 1 > _HEADER_LIMIT:
+            break
+        entries.append(entry)
+        size += len(entry) + 1
+    return "[" + ",".join(entries) + "]"
+
+
+def _waived_line(request: Request, waived: Sequence[Violation]) -> str:
+    """One log line, redacted: a schema message may quote the value it refuses, and a URL may hold a key."""
+    path = request.url.split("?", 1)[0]
+    found = "; ".join(f"{v.code} at {v.pointer or '/'}: {v.message}" for v in waived)
+    line = f"mock: {request.method} {path} breaks the contract, answered anyway: {found}"
+    return _REDACTOR.text(line).replace("\r", "\\r").replace("\n", "\\n")  # one line, whatever the values hold
 
 
 def _is_id_prefix(violation: Violation) -> bool:
@@ -297,27 +377,32 @@ def _stream(
     self_check: bool,
     hooks: FaultSet,
     headers: dict[str, str],
-) -> StreamingResponse:
+) -> EventStream:
     checker = contract.stream_check(match) if self_check else None
     sent = [
         (name, payload if name == "done" else json.dumps(render(payload) if isinstance(payload, dict) else payload))
         for name, payload in events
     ]
     sent = hooks.stream(sent)  # fault hook: the events before they are sent
+    label = f"{match.operation_id} {headers.get('x-request-id', '')}".strip()
 
-    async def body() -> AsyncIterator[bytes]:
-        for name, data in sent:
-            chunk = f"event: {name}\ndata: {data}\n\n".encode()
+    async def body() -> AsyncGenerator[tuple[str, bytes], None]:
+        done = 0
+        try:
+            for name, data in sent:
+                chunk = f"event: {name}\ndata: {data}\n\n".encode()
+                if checker is not None:
+                    violations.extend(checker.feed(chunk))
+                yield name, chunk
+                done += 1
+            # Only a whole stream is judged for its ending: one the client cut short is not the server's fault.
             if checker is not None:
-                violations.extend(checker.feed(chunk))
-            yield chunk
-            if delay:
-                await asyncio.sleep(delay)
-        if checker is not None:
-            violations.extend(checker.finish())
+                violations.extend(checker.finish())
+        finally:
+            log.debug("stream %s: closed after %d of %d events", label, done, len(sent))
 
     headers = {**headers, "cache-control": "no-cache"}
     if self_check:
         head = CoreResponse(200, Headers({"content-type": "text/event-stream"}), None)
         violations.extend(contract.check_response(match, head))
-    return StreamingResponse(body(), media_type="text/event-stream", headers=headers)
+    return EventStream(body(), label=label, headers=headers, delay=delay)
