@@ -271,6 +271,15 @@ def test_text_output_and_exit_statuses(tmp_path, written):
     assert code == 2 and "no cassette or HAR files found" in err
 
 
+def test_html_output_has_the_migration_section(written):
+    code, page, _ = run_cli("migrate", str(written), "--format", "html")
+    assert code == 1
+    assert "<h2 id='migration'>Moving to v2</h2>" in page
+    assert "<span id='n-migration-changes' class='error'>4</span> to change" in page
+    assert "<span id='n-migration-places'>10</span> places" in page
+    assert "id='migration-retrieval_tool_choice'" in page and "data-migration-kind='retrieval_tool_choice'" in page
+
+
 def test_recorded_urls_are_redacted(tmp_path):
     key = "sk-" + "proj" + "A1b2" * 8  # made at run time: no key-shaped literal in the repository
     cassette = write_cassette(
