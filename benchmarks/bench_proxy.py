@@ -6,19 +6,29 @@ The reference server runs as its own process (`assistants-contract serve`), so c
 a GIL. Three ways to reach it run side by side:
 - direct: the reference server;
 - bare mitmdump: `mitmdump --mode reverse:URL` with no script;
-- addon: `mitmdump -s proxy/assistants_contract_addon.py` checking, recording a cassette and writing reports.
+- addon: `mitmdump -s .../proxy/mitmdump_addon.py` checking, recording a cassette and writing reports.
 For getAssistant and listMessages (limit=100, a thread holding 100 messages) it prints p50 / p99 per request,
 COUNT each (default 300) after a warm-up. The requests take turns (one to each target, in rotating order), so
 whatever else the machine does at a moment falls on all three alike: timed one after the other, the same bare
 mitmdump measured 2.8 ms and 5.6 ms p50 here. Then the time to the first SSE event of a streamed
 createThreadAndRun against a server started with `--stream-delay 0.05`, direct vs through the addon, also in
 turns.
+
+    .venv/bin/python benchmarks/bench_proxy.py --load [--rounds N]
+
+Under load (also part of the full run): 30 concurrent clients, each a thread with its own keep-alive
+httpx.Client per target. A round is 300 getAssistant requests, 10 per client, all to one target; the rounds
+take turns between the targets (the order rotating), N rounds each (default 8) after a warm-up round. It prints
+requests/s (300 over the round's wall time) and p50/p99 per target, and the addon's throughput and p50 as
+ratios of bare mitmdump's in the same cycle of rounds: the median over cycles, and their range.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import functools
+import secrets
 import signal
 import socket
 import statistics
@@ -27,16 +37,25 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-ADDON = ROOT / "proxy" / "assistants_contract_addon.py"
-HEADERS = {"OpenAI-Beta": "assistants=v2", "Authorization": "Bearer sk-bench", "Content-Type": "application/json"}
+ADDON = ROOT / "src" / "assistants_contract" / "proxy" / "mitmdump_addon.py"
+# The key is made at run time: no key-shaped string in the repository.
+HEADERS = {
+    "OpenAI-Beta": "assistants=v2",
+    "Authorization": f"Bearer sk-{secrets.token_hex(16)}",
+    "Content-Type": "application/json",
+}
 WARMUP = 30
 SSE_COUNT = 20
+LOAD_CLIENTS = 30
+LOAD_ROUND = 300  # requests a round, spread evenly over the clients
 
 
 def free_port() -> int:
@@ -139,9 +158,76 @@ def first_event(http: httpx.Client, base: str, assistant: str) -> float:
     return first
 
 
+@dataclass
+class LoadRound:
+    seconds: float  # wall time of the whole round
+    latencies: list[float]
+    failed: int  # answers that were not 200
+
+
+def load_round(pool: ThreadPoolExecutor, clients: list[httpx.Client], url: str) -> LoadRound:
+    """`LOAD_ROUND` requests to `url`, each client sending its share one after the other, all clients at once.
+
+    A failed answer is counted, not raised: the reference server (uvicorn) closes a keep-alive connection after
+    5 s idle, and a mitmdump that reuses one just then answers 502, bare or with the addon alike."""
+    share = LOAD_ROUND // len(clients)
+
+    def run(client: httpx.Client) -> list[tuple[float, bool]]:
+        timed = []
+        for _ in range(share):
+            start = time.perf_counter()
+            response = client.get(url)
+            timed.append((time.perf_counter() - start, response.status_code == 200))
+        return timed
+
+    start = time.perf_counter()
+    timed = [t for part in pool.map(run, clients) for t in part]
+    return LoadRound(time.perf_counter() - start, [t for t, _ in timed], sum(not ok for _, ok in timed))
+
+
+def under_load(bases: dict[str, str], assistant: str, rounds: int) -> None:
+    url = {name: f"{base}/v1/assistants/{assistant}" for name, base in bases.items()}
+    names = list(bases)
+    print(
+        f"\nUnder load: {LOAD_CLIENTS} concurrent keep-alive clients, {LOAD_ROUND} getAssistant requests a round,"
+        f" rounds taking turns, {rounds} each (after a warm-up round)"
+    )
+    with contextlib.ExitStack() as stack, ThreadPoolExecutor(LOAD_CLIENTS) as pool:
+        clients = {
+            name: [stack.enter_context(httpx.Client(headers=HEADERS, timeout=60)) for _ in range(LOAD_CLIENTS)]
+            for name in names
+        }
+        for name in names:
+            load_round(pool, clients[name], url[name])  # opens every connection
+        results: dict[str, list[LoadRound]] = {name: [] for name in names}
+        for i in range(rounds):
+            for name in names[i % len(names) :] + names[: i % len(names)]:
+                results[name].append(load_round(pool, clients[name], url[name]))
+    for name in names:
+        rates = [LOAD_ROUND / r.seconds for r in results[name]]
+        latencies = [t for r in results[name] for t in r.latencies]
+        failed = sum(r.failed for r in results[name])
+        note = f"   {failed} answers not 200" if failed else ""
+        print(f"{name:>14}  {statistics.median(rates):7.0f} req/s (median of rounds)   {percentiles(latencies)}{note}")
+    bare, addon = results["bare mitmdump"], results["addon+rec+rep"]
+    throughput = [b.seconds / a.seconds for a, b in zip(addon, bare, strict=True)]
+    p50 = [statistics.median(a.latencies) / statistics.median(b.latencies) for a, b in zip(addon, bare, strict=True)]
+    for label, ratios in (("throughput", throughput), ("p50", p50)):
+        print(
+            f"addon/bare {label:<10}  {statistics.median(ratios):.2f}x median"
+            f"   ({min(ratios):.2f}-{max(ratios):.2f}x over {len(ratios)} cycles)"
+        )
+
+
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 300
-    print(f"{count} requests each (after {WARMUP} warm-up), taking turns; one keep-alive httpx.Client per target")
+    parser = argparse.ArgumentParser(description="Cost of the proxy; prints numbers.")
+    parser.add_argument("count", type=int, nargs="?", default=300, help="requests per target and operation")
+    parser.add_argument("--load", action="store_true", help="only the case under load")
+    parser.add_argument("--rounds", type=int, default=8, help="rounds per target under load")
+    args = parser.parse_args()
+    count = args.count
+    if not args.load:
+        print(f"{count} requests each (after {WARMUP} warm-up), taking turns; one keep-alive httpx.Client per target")
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         upstream = stack.enter_context(server())
@@ -152,6 +238,9 @@ def main() -> None:
             "bare mitmdump": stack.enter_context(mitmdump(upstream, tmp / "bare", addon=False)),
             "addon+rec+rep": stack.enter_context(mitmdump(upstream, tmp / "addon", addon=True)),
         }
+        if args.load:
+            under_load(bases, assistant, args.rounds)
+            return
         clients = {name: stack.enter_context(httpx.Client(headers=HEADERS)) for name in bases}
         for label, path in (
             ("getAssistant", f"/v1/assistants/{assistant}"),
@@ -160,6 +249,7 @@ def main() -> None:
             calls = {name: functools.partial(get, clients[name], bases[name] + path) for name in bases}
             for name, samples in in_turns(calls, count).items():
                 print(f"{name:>14}  {label:<20}  {percentiles(samples)}")
+        under_load(bases, assistant, args.rounds)
 
     print(f"\nSSE time to first event (server --stream-delay 0.05), {SSE_COUNT} streamed createThreadAndRun each")
     with contextlib.ExitStack() as stack:

@@ -287,7 +287,8 @@ def test_secrets_quoted_in_violation_messages_are_redacted_everywhere(contract, 
     with taddons.context(*addons) as tctx:
         tctx.configure(record, contract_record_dir=str(tmp_path / "rec"))
         tctx.configure(report, contract_report_dir=str(tmp_path / "rep"))
-        f = flow(body=json.dumps({"metadata": secret}).encode(), response=THREAD)
+        # A value outside an enum is one the message quotes ("expected one of 'user', 'assistant'; got '...'").
+        f = flow(body=json.dumps({"messages": [{"role": secret, "content": "hi"}]}).encode(), response=THREAD)
         raw = contract.check_request(contract.match(request_from_flow(f)))
         assert any(secret in v.message for v in raw)  # the core quotes the value; the sinks must not
         run(addons, f)

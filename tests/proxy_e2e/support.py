@@ -1,4 +1,4 @@
-"""Helpers for the proxy end-to-end tests: a real `mitmdump -s proxy/assistants_contract_addon.py` subprocess in
+"""Helpers for the proxy end-to-end tests: a real `mitmdump -s .../proxy/mitmdump_addon.py` subprocess in
 front of an upstream, the secrets the tests send, and a scan of the files written for them."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-ADDON = ROOT / "proxy" / "assistants_contract_addon.py"
+ADDON = ROOT / "src" / "assistants_contract" / "proxy" / "mitmdump_addon.py"
 MITMDUMP = Path(sys.executable).parent / "mitmdump"
 
 

@@ -2,7 +2,7 @@
 proxy, the current client through a regular (forward) proxy over HTTPS trusting mitmproxy's CA, and a cassette
 the proxy recorded replayed by `@pytest.mark.vcr` in the client's own venv with the server gone.
 
-Every process is real: the reference server under uvicorn on loopback, `mitmdump -s proxy/assistants_contract_addon.py`
+Every process is real: the reference server under uvicorn on loopback, `mitmdump -s .../proxy/mitmdump_addon.py`
 as a subprocess, and the SDK (or pytest with pytest-recording) in a client venv. The assertions are on what the SDK
 saw, on report.json and on the cassette, so a proxy that drops, alters, misfiles or fails to record traffic fails
 here.
@@ -16,6 +16,7 @@ import json
 import os
 import ssl
 import subprocess
+import sys
 import textwrap
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -446,3 +447,34 @@ def test_sdk_cassette_recorded_through_proxy_replays_with_pytest_recording(
     assert outcomes["test_changed_body"] is None, outcomes["test_changed_body"]
     # The same calls with no cassette fail, so the passing replay really came from the recording.
     assert "CannotOverwriteExistingCassetteException" in (outcomes["test_missing_cassette"] or ""), outcomes
+
+
+# The environment the README gives for each client in regular mode: HTTPS_PROXY, and the file of mitmproxy's CA
+# under the name that client reads (httpx and the openai client: SSL_CERT_FILE; requests: REQUESTS_CA_BUNDLE).
+_PLAIN_CLIENTS = {
+    "httpx": ("SSL_CERT_FILE", "import httpx; answer = httpx.get(URL, headers=HEADERS, timeout=30)"),
+    "requests": ("REQUESTS_CA_BUNDLE", "import requests; answer = requests.get(URL, headers=HEADERS, timeout=30)"),
+}
+
+
+@pytest.mark.parametrize("client", sorted(_PLAIN_CLIENTS))
+def test_plain_http_clients_through_regular_proxy_with_the_documented_environment(
+    contract: Contract, tmp_path: Path, client: str
+) -> None:
+    cert, key = _self_signed_cert(tmp_path / "tls")
+    variable, call = _PLAIN_CLIENTS[client]
+    with serve(_reference_app(contract), ssl_certfile=str(cert), ssl_keyfile=str(key)) as server:
+        url = f"https://localhost:{server.root.rsplit(':', 1)[1]}/v1/assistants"
+        with mitm(None, tmp_path / "proxy", mode="regular", options=("ssl_insecure=true",)) as proxy:
+            script = (
+                f"URL = {url!r}\nHEADERS = {{'OpenAI-Beta': 'assistants=v2', 'Authorization': 'Bearer made-up'}}\n"
+                f"{call}\nprint(answer.status_code)\n"
+            )
+            env = {k: v for k, v in os.environ.items() if k.lower() not in ("no_proxy", "https_proxy", "http_proxy")}
+            env |= {"HTTPS_PROXY": proxy.url, variable: str(proxy.ca_cert)}
+            done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+            assert proxy.stop() == 0, proxy.output()
+    assert done.returncode == 0 and done.stdout.strip() == "200", done.stderr
+    report = proxy.report()
+    assert report["exchanges"] == 1 and report["errors"] == 0
+    assert report["coverage"]["v2"]["operations"]["listAssistants"]["count"] == 1

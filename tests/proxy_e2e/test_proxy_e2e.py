@@ -1,4 +1,4 @@
-"""End-to-end: the reference server on loopback, `mitmdump -s proxy/assistants_contract_addon.py` in reverse mode
+"""End-to-end: the reference server on loopback, `mitmdump -s .../proxy/mitmdump_addon.py` in reverse mode
 as a real subprocess, the current openai SDK (client venv) driving it, and vcrpy replaying what was recorded."""
 
 from __future__ import annotations

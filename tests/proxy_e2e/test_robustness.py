@@ -1,4 +1,4 @@
-"""End-to-end robustness of the validating proxy: a real `mitmdump -s proxy/assistants_contract_addon.py` in
+"""End-to-end robustness of the validating proxy: a real `mitmdump -s .../proxy/mitmdump_addon.py` in
 reverse mode, fed the traffic that breaks naive proxies: chunked bodies both ways, streams that trickle in, a
 client that hangs up mid-stream, HTTP/2 clients, and methods and paths the contract does not know.
 

@@ -45,6 +45,11 @@ CODES: dict[str, tuple[Severity, str]] = {
     "response.body.invalid_json": (E, "The response body does not parse as JSON."),
     "response.body.too_deep": (E, "The response body nests more than 200 levels of arrays and objects: not judged."),
     "response.body.schema": (E, "The response body breaks its schema."),
+    "response.missing": (
+        E,
+        "No response came: the proxy could not reach the upstream, or it closed the connection before answering"
+        " (the client got the proxy's 502).",
+    ),
     "response.body.unknown_property": (
         W,
         "The response has a key the contract does not know. The API grows, so this is a warning: update the"

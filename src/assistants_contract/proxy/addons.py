@@ -30,14 +30,14 @@ from urllib.parse import urlsplit
 
 from mitmproxy import ctx, exceptions, flowfilter, hooks, http
 
-from .._models import CheckResult, Exchange, Request, Response, Severity, Violation
+from .._models import CheckResult, Exchange, Request, Response, Severity, Side, Violation
 from ..contract import VERSIONS, Contract, StreamCheck
 from ..record.redact import Redactor
 from ..report import Summary, text
-from ..report.files import write_reports
+from ..report.files import REPORT_NAMES, write_reports
 from ..sources.encoding import IncrementalDecoder
 from ..sources.mitmproxy_flow import request_from_flow, response_from_flow
-from .finish import Backend, Finisher, InlineBackend, Job, Outcome, Settings
+from .finish import Backend, Finisher, InlineBackend, Job, Outcome, Recorded, Settings
 from .worker import WorkerBackend
 
 __all__ = ["ContractCheck", "FlowVerdict", "Mark", "Record", "Redact", "Report", "default_addons"]
@@ -110,6 +110,7 @@ class ContractCheck:
         self.settings = Settings()  # for the response side, from this and the other addons' options
         self.redactor = Redactor()  # for what the proxy's process prints itself; the response side has its own
         self.backend: Backend | None = None
+        self.recorded: list[Recorded] = []  # how the session's cassettes fared, once `done`
         self._waiting: dict[str, http.HTTPFlow] = {}  # submitted, outcome not yet delivered
 
     def load(self, loader: Any) -> None:
@@ -142,6 +143,13 @@ class ContractCheck:
             "Check responses, redact and record in a worker process, so that the proxy only hands them over."
             " Off: all of it in the proxy's process, before the next request on the connection is read.",
         )
+        loader.add_option(
+            "contract_worker_timeout",
+            float,
+            WorkerBackend.TIMEOUT,
+            "Seconds the checking worker may take to answer a job (and, at shutdown, to make any progress) before it"
+            " counts as stuck: it is then killed and its work done in the proxy's process.",
+        )
 
     def configure(self, updated: set[str]) -> None:
         if "termlog_verbosity" in updated:
@@ -171,7 +179,9 @@ class ContractCheck:
     def running(self) -> None:
         if ctx.options.contract_worker and self.contract is not None and self.backend is None:
             try:
-                self.backend = WorkerBackend(self.contract, self.settings, self._deliver)
+                self.backend = WorkerBackend(
+                    self.contract, self.settings, self._deliver, ctx.options.contract_worker_timeout
+                )
             except (OSError, RuntimeError) as e:  # no python to start, or no event loop to hear from it
                 log.error("assistants-contract: no checking worker (%s); checking in the proxy's process", e)
 
@@ -236,7 +246,7 @@ class ContractCheck:
     def done(self) -> None:
         # Before the sinks' own `done`: every outcome still due is delivered to them first.
         if self.backend is not None:
-            self.backend.close()
+            self.recorded = self.backend.close()
             self.backend = None
 
     def _submit(self, flow: http.HTTPFlow, verdict: FlowVerdict) -> None:
@@ -257,6 +267,9 @@ class ContractCheck:
             # Complete, or cut by the upstream: the events are judged, `stream.incomplete` included. A client that
             # hung up cut the stream itself, and the upstream is not to blame for what it did not send.
             verdict.violations.extend(verdict.stream.finish())
+        if response is None and cut and not _client_left(flow):
+            # The upstream is down or hung up before answering: the client got mitmproxy's 502, not an answer.
+            verdict.violations.append(_no_response(flow, verdict, self.contract))
         return Job(
             flow.id,
             verdict.request,
@@ -277,6 +290,17 @@ class ContractCheck:
         for sink in self.sinks:
             sink.contract_checked(flow)
         _log_flow(flow, self.redactor)
+
+
+def _no_response(flow: http.HTTPFlow, verdict: FlowVerdict, contract: Contract | None) -> Violation:
+    operation = contract.match(verdict.request).operation_id if contract is not None else None
+    reason = flow.error.msg if flow.error else "no answer"
+    return Violation(
+        "response.missing",
+        f"No response came from the upstream ({reason}); is it running, and is --upstream right?",
+        Side.RESPONSE,
+        operation_id=operation,
+    )
 
 
 def _client_left(flow: http.HTTPFlow) -> bool:
@@ -390,7 +414,9 @@ class Record:
                 try:
                     path.mkdir(parents=True, exist_ok=True)
                 except OSError as e:
-                    raise exceptions.OptionsError(f"contract_record_dir {folder!r}: {e.strerror}") from e
+                    raise exceptions.OptionsError(
+                        f"cannot make the record folder {folder!r} (contract_record_dir): {e.strerror or e}"
+                    ) from e
                 name = time.strftime("%Y%m%d-%H%M%S") + f"-{int(time.time() * 1000) % 1000:03d}.yaml"
                 path = path / name
             self._check.update_settings(record_path=path)
@@ -398,11 +424,16 @@ class Record:
 
 class Report:
     """Collects verdicts; at exit writes report.json, report.xml (JUnit) and report.html to
-    `contract_report_dir` and prints the coverage summary."""
+    `contract_report_dir`, then prints the coverage summary and where the reports and cassettes are.
+
+    The files come before any line: a terminal that is gone (`proxy | tee log`, then Ctrl-C) must not cost
+    them. A report that cannot be written, or interactions that never reached their cassette, are logged as
+    errors and kept in `problems`, which `assistants-contract proxy` turns into exit status 2."""
 
     def __init__(self, check: ContractCheck) -> None:
         self._check = check
         self.summary: Summary | None = None
+        self.problems: list[str] = []
 
     @property
     def redactor(self) -> Redactor:
@@ -415,6 +446,16 @@ class Report:
             None,
             "Folder for report.json, report.xml (JUnit) and report.html, written when the proxy stops.",
         )
+
+    def configure(self, updated: set[str]) -> None:
+        if "contract_report_dir" in updated and ctx.options.contract_report_dir:
+            folder = ctx.options.contract_report_dir
+            try:  # now, so that a folder that cannot be had stops the start, not the last step
+                Path(folder).expanduser().mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise exceptions.OptionsError(
+                    f"cannot make the report folder {folder!r} (contract_report_dir): {e.strerror or e}"
+                ) from e
 
     def _summary(self) -> Summary | None:
         if self.summary is None and self._check.contract is not None:
@@ -432,10 +473,29 @@ class Report:
         summary = self._summary()
         if summary is None:
             return
+        folder = Path(ctx.options.contract_report_dir).expanduser() if ctx.options.contract_report_dir else None
+        written = False
+        if folder is not None:
+            try:
+                write_reports(summary, folder)
+                written = True
+            except OSError as e:
+                self.problems.append(f"could not write the reports to {folder}: {e.strerror or e}")
         log.info("\n" + text.render(summary, findings=False))
-        folder = ctx.options.contract_report_dir
-        if folder:
-            write_reports(summary, Path(folder).expanduser())
+        for recorded in self._check.recorded:
+            if recorded.written or recorded.lost:
+                log.info("cassette: %s (%d interactions)", recorded.path, recorded.written)
+            else:
+                log.info("cassette: none in %s (no whole exchange to record)", recorded.path.parent)
+            if recorded.lost:
+                total = recorded.written + recorded.lost
+                self.problems.append(
+                    f"{recorded.lost} of {total} interactions were not recorded in {recorded.path}: {recorded.error}"
+                )
+        if written:
+            log.info("reports: %s", " ".join(str(folder / name) for name in REPORT_NAMES))
+        for problem in self.problems:
+            log.error("assistants-contract: %s", problem)
 
 
 class Mark:

@@ -9,18 +9,20 @@ the proxy's event loop nothing but handing the job over.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
-from .._models import CheckResult, Exchange, Request, Response, Violation
+from .._models import CheckResult, Exchange, Headers, Request, Response, Violation
 from ..contract import Contract
-from ..record.cassette import CassetteFile, interaction
+from ..record.cassette import CassetteFile, interaction, with_origin
 from ..record.redact import Redactor
 
-__all__ = ["Backend", "Finisher", "InlineBackend", "Job", "Outcome", "Settings"]
+__all__ = ["Backend", "Finisher", "InlineBackend", "Job", "Outcome", "Recorded", "Settings"]
 
 log = logging.getLogger("assistants_contract")
 
@@ -33,6 +35,17 @@ class Settings:
     redact: tuple[str, ...] = ()  # contract_redact
     record_path: Path | None = None  # the session's cassette in contract_record_dir
     record_origin: str | None = None  # contract_record_origin
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """How one cassette of the session fared: interactions written, interactions that never reached the file
+    (a full disk, a worker that died first) and the reason."""
+
+    path: Path
+    written: int
+    lost: int = 0
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,9 @@ class Finisher:
         self.settings = Settings(version=contract.default_version)
         self.redactor = Redactor()
         self.cassette: CassetteFile | None = None
+        self._added: dict[Path, int] = {}  # interactions handed to each cassette: the index of the next one
+        self.recorded: list[Recorded] = []  # the cassettes closed so far
+        self._held: list[dict[str, Any]] | None = None  # interactions for the cassette, inside `batch()`
         self.configure(settings)
 
     def configure(self, settings: Settings) -> None:
@@ -76,6 +92,7 @@ class Finisher:
         if settings.redact != self.settings.redact:
             self.redactor = Redactor(settings.redact)  # Redact has made sure they compile
         if settings.record_path != self.settings.record_path:
+            self._hand_over()  # what this batch recorded so far belongs to the cassette being closed
             self.close()
             self.cassette = CassetteFile(settings.record_path) if settings.record_path else None
         self.settings = settings
@@ -89,26 +106,70 @@ class Finisher:
             violations.extend(self.contract.check_response(match, checked))
         result = self.redactor.result(CheckResult(match.version, match.operation_id, violations))
         exchange = Exchange(job.request, job.response)
+        origin = self.settings.record_origin
         if self.cassette is None or not job.record or job.response is None:
-            # Only the cassette keeps bodies: redact just what the outcome carries.
-            return Outcome(job.flow_id, result, self.redactor.exchange(_without_bodies(exchange)))
+            # Only the cassette and the report of a finding keep bodies: redact just what the outcome carries.
+            shown = exchange if result.violations else _without_bodies(exchange)
+            return Outcome(job.flow_id, result, _at_origin(self.redactor.exchange(shown), origin))
         exchange = self.redactor.exchange(exchange)
-        self.cassette.add(interaction(exchange, result, self.settings.record_origin))
-        return Outcome(job.flow_id, result, _without_bodies(exchange))
+        record = interaction(exchange, result, origin)
+        if self._held is not None:
+            self._held.append(record)
+        else:
+            self.cassette.add(record)
+        # The report names the interaction, as lint does for a cassette it reads.
+        path = self.cassette.path
+        index = self._added[path] = self._added.get(path, -1) + 1
+        shown = exchange if result.violations else _without_bodies(exchange)
+        return Outcome(
+            job.flow_id, result, _at_origin(Exchange(shown.request, shown.response, str(path), index), origin)
+        )
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Jobs finished inside hand their interactions to the cassette together, at the end: each hand-over
+        wakes the cassette's writer thread, which under load cost the worker more than writing them."""
+        self._held = []
+        try:
+            yield
+        finally:
+            self._hand_over()
+            self._held = None
+
+    def _hand_over(self) -> None:
+        if self._held:
+            assert self.cassette is not None
+            self.cassette.add_all(self._held)
+            self._held = []
 
     def close(self) -> None:
+        self._hand_over()
         if self.cassette is not None:
-            self.cassette.close()
-            if self.cassette.failures:
-                log.error(
-                    "assistants-contract: %d cassette writes failed (%s)", self.cassette.failures, self.cassette.path
-                )
-            self.cassette = None
+            cassette, self.cassette = self.cassette, None
+            cassette.close()
+            self.recorded.append(Recorded(cassette.path, cassette.count, cassette.lost, cassette.error))
+
+
+def _at_origin(exchange: Exchange, origin: str | None) -> Exchange:
+    """The exchange with the URL and Host the client used, as the cassette records them (`contract_record_origin`)."""
+    if not origin:
+        return exchange
+    request = exchange.request
+    headers = request.headers
+    if "host" in headers:
+        headers = Headers({**dict(headers.items()), "host": urlsplit(origin).netloc})
+    return replace(exchange, request=replace(request, url=with_origin(request.url, origin), headers=headers))
 
 
 def _without_bodies(exchange: Exchange) -> Exchange:
-    response = replace(exchange.response, body=None) if exchange.response is not None else None
-    return replace(exchange, request=replace(exchange.request, body=None), response=response)
+    # Built directly rather than with `dataclasses.replace`, which takes twice as long: this runs on every flow.
+    request, response = exchange.request, exchange.response
+    return Exchange(
+        Request(request.method, request.url, request.headers),
+        Response(response.status, response.headers) if response is not None else None,
+        exchange.source,
+        exchange.index,
+    )
 
 
 Deliver = Callable[[Outcome], None]
@@ -121,8 +182,8 @@ class Backend(Protocol):
 
     def submit(self, job: Job) -> None: ...
 
-    def close(self) -> None:
-        """Deliver every outcome still due, then stop."""
+    def close(self) -> list[Recorded]:
+        """Deliver every outcome still due, then stop; say how each cassette fared."""
         ...
 
 
@@ -140,5 +201,6 @@ class InlineBackend:
     def submit(self, job: Job) -> None:
         self.deliver(self.finisher.finish(job))
 
-    def close(self) -> None:
+    def close(self) -> list[Recorded]:
         self.finisher.close()
+        return list(self.finisher.recorded)

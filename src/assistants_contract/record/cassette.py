@@ -23,7 +23,7 @@ import logging
 import os
 import queue
 import re
-import tempfile
+import secrets
 import threading
 from http import HTTPStatus
 from pathlib import Path
@@ -32,7 +32,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .._models import CheckResult, Exchange
 
-__all__ = ["CassetteFile", "interaction", "serialize_interaction", "write_atomically", "VERDICT_KEY"]
+__all__ = [
+    "CassetteFile",
+    "count_committed",
+    "interaction",
+    "serialize_interaction",
+    "write_atomically",
+    "VERDICT_KEY",
+    "with_origin",
+]
 
 log = logging.getLogger(__name__)
 CASSETTE_FORMAT_VERSION = 1
@@ -56,6 +64,13 @@ def _headers(headers: Any, body: bytes | None) -> dict[str, list[str]]:
     return out
 
 
+def with_origin(url: str, origin: str) -> str:
+    """`url` with the scheme, host and port of `origin` (`https://api.openai.com`): the URL a cassette records,
+    and the one reports show, for traffic that went to a local upstream."""
+    target = urlsplit(origin)
+    return urlunsplit(urlsplit(url)._replace(scheme=target.scheme, netloc=target.netloc))
+
+
 def interaction(exchange: Exchange, result: CheckResult | None = None, origin: str | None = None) -> dict[str, Any]:
     """One vcrpy interaction for an exchange that has a response (already redacted by the caller).
 
@@ -66,11 +81,9 @@ def interaction(exchange: Exchange, result: CheckResult | None = None, origin: s
     uri = request.url
     request_headers = {name: [value] for name, value in request.headers.items()}
     if origin:
-        parts = urlsplit(uri)
-        target = urlsplit(origin)
-        uri = urlunsplit(parts._replace(scheme=target.scheme, netloc=target.netloc))
+        uri = with_origin(uri, origin)
         if "host" in request_headers:
-            request_headers["host"] = [target.netloc]
+            request_headers["host"] = [urlsplit(origin).netloc]
     if response is None:
         raise ValueError("an exchange without a response cannot be replayed, so it is not recorded")
     try:
@@ -115,8 +128,13 @@ def _escape(char: str) -> str:
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
+# What `json.dumps(text, ensure_ascii=False)` does with a string, without building an encoder each time: a
+# line holds some fifty strings.
+_json_string = json.encoder.encode_basestring
+
+
 def _quoted(text: str) -> str:
-    out = json.dumps(text, ensure_ascii=False)
+    out = _json_string(text)
     if out.isascii() and "\x7f" not in out:
         return out
     if _SURROGATE.search(out):
@@ -126,24 +144,27 @@ def _quoted(text: str) -> str:
 
 
 def _flow(value: Any) -> str:
+    # The most common kinds first; bool before int, since a bool is an int. Most values in a line are strings
+    # (a header's values, the fields of a request): those are quoted on the spot, without a call of this.
+    if isinstance(value, str):
+        return _quoted(value)
+    if isinstance(value, dict):
+        pairs = []
+        for key, item in value.items():
+            quoted = _quoted(key)
+            flowed = _quoted(item) if type(item) is str else _flow(item)
+            pairs.append(f"{quoted}: {flowed}" if len(quoted) <= _LONGEST_KEY else f"? {quoted} : {flowed}")
+        return "{" + ", ".join(pairs) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join([_quoted(item) if type(item) is str else _flow(item) for item in value]) + "]"
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, str):
-        return _quoted(value)
     if isinstance(value, bytes):
         return '!!binary "' + base64.b64encode(value).decode("ascii") + '"'  # as vcrpy stores a binary body
-    if isinstance(value, list):
-        return "[" + ", ".join(_flow(item) for item in value) + "]"
-    if isinstance(value, dict):
-        pairs = []
-        for key, item in value.items():
-            quoted = _quoted(key)
-            pairs.append(f"{quoted}: {_flow(item)}" if len(quoted) <= _LONGEST_KEY else f"? {quoted} : {_flow(item)}")
-        return "{" + ", ".join(pairs) + "}"
     raise TypeError(f"a cassette holds no {type(value).__name__} values")
 
 
@@ -155,7 +176,7 @@ def serialize_interaction(record: dict[str, Any]) -> bytes:
 def write_atomically(path: Path, text: str | bytes) -> None:
     """Write, flush, fsync, rename: a reader (or a kill -9) sees the old file or the new one, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _create_beside(path)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(text.encode("utf-8") if isinstance(text, str) else text)
@@ -165,6 +186,29 @@ def write_atomically(path: Path, text: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _create_beside(path: Path) -> tuple[int, str]:
+    """A new temporary file next to `path`, made with mode 0666 less the umask, as `open()` would make it.
+    `tempfile.mkstemp` makes 0600 whatever the umask, and the rename would give that to the report or
+    cassette a CI job or a colleague then cannot read."""
+    for _ in range(100):
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(path.parent))
+
+
+def count_committed(path: Path) -> int:
+    """How many interactions a cassette of `CassetteFile`'s holds: its lines that are list items. For a cassette
+    whose writer died, to tell how many of the interactions handed to it are lost."""
+    try:
+        with open(path, "rb") as f:
+            return sum(1 for line in f if line.startswith(b"- {") and line.endswith(b"\n"))
+    except FileNotFoundError:
+        return 0
 
 
 class CassetteFile:
@@ -178,27 +222,36 @@ class CassetteFile:
     that loads: at worst its last lines are still comments, or one is cut short, and those interactions are
     the ones lost.
 
-    A write that fails is logged as an error, undone, and retried with the next batch: a full disk must not
-    stop the traffic the proxy carries, and nothing already written is lost.
+    A write that fails is undone and retried with the next batch: a full disk must not stop the traffic the
+    proxy carries, and nothing already written is lost. The first failure is logged; `close` tells how many
+    interactions never reached the file (`lost`) and why (`error`).
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.count = 0  # interactions in the file
         self.failures = 0
+        self.lost = 0  # interactions still unwritten at close
+        self.error: str | None = None  # the last write failure
         self._pending: list[bytes] = []  # serialized, not yet in the file
         self._fd: int | None = None
         self._size = 0  # bytes in the file that are ours: where the next batch goes
-        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._queue: queue.Queue[list[dict[str, Any]] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name=f"cassette:{path.name}", daemon=True)
         self._thread.start()
 
     def add(self, record: dict[str, Any]) -> None:
-        self._queue.put(record)
+        self._queue.put([record])
+
+    def add_all(self, records: list[dict[str, Any]]) -> None:
+        """Several interactions, in order, handed over at once: each hand-over wakes the writer thread."""
+        if records:
+            self._queue.put(list(records))
 
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join()
+        self.lost = len(self._pending)
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -209,7 +262,7 @@ class CassetteFile:
             with contextlib.suppress(queue.Empty):
                 while True:  # and whatever else has arrived meanwhile: one write and one sync for all of it
                     batch.append(self._queue.get_nowait())
-            self._pending.extend(serialize_interaction(r) for r in batch if r is not None)
+            self._pending.extend(serialize_interaction(r) for records in batch if records for r in records)
             if self._pending:
                 self._write()
             if None in batch:
@@ -218,15 +271,21 @@ class CassetteFile:
     def _write(self) -> None:
         try:
             if self._fd is None:
-                content = _HEADER + b"".join(self._pending)
+                # Made with the first interaction alone, the rest appended: a first batch too big for the space
+                # left (a backlog, handed over at once) still leaves a cassette holding what fits.
+                content = _HEADER + self._pending[0]
                 write_atomically(self.path, content)
                 self._fd = os.open(self.path, os.O_WRONLY)
                 self._size = len(content)
-            else:
+                self.count += 1
+                del self._pending[0]
+            if self._pending:
                 self._append()
         except OSError as e:
             self.failures += 1
-            log.error("could not write cassette %s: %s", self.path, e)
+            self.error = e.strerror or str(e)
+            if self.failures == 1:  # once: a full disk fails every batch, and `close` gives the count
+                log.error("could not write cassette %s: %s; retrying with each new interaction", self.path, self.error)
             return
         self.count += len(self._pending)
         self._pending.clear()

@@ -100,6 +100,10 @@ _WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 _DIGITS = frozenset(b"0123456789")
 
 
+_KNOWN_VALUES = 1024  # header values a Redactor remembers, each at most
+_KNOWN_VALUE_LENGTH = 256  # characters long
+
+
 @functools.lru_cache(maxsize=1024)
 def header_placeholder(name: str) -> str | None:
     """What a header's value becomes when the header is a secret one, or None when it is not."""
@@ -153,6 +157,8 @@ class Redactor:
 
     extra: tuple[str, ...] = ()
     _extra: tuple[re.Pattern[bytes], ...] = field(init=False, repr=False, compare=False)
+    # Header values, redacted: most recur on every exchange (accept, user-agent, content-type, the server's).
+    _header_values: dict[str, str] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         compiled = []
@@ -230,9 +236,18 @@ class Redactor:
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         out = []
+        known = self._header_values
         for name, value in headers:
-            placeholder = header_placeholder(name)
-            out.append((name, placeholder if placeholder is not None else self.text(value)))
+            redacted = header_placeholder(name)
+            if redacted is None:
+                redacted = known.get(value)
+                if redacted is None:
+                    redacted = self.text(value)
+                    if len(value) <= _KNOWN_VALUE_LENGTH:
+                        if len(known) >= _KNOWN_VALUES:
+                            known.clear()  # dates and request ids do not recur: start again rather than grow
+                        known[value] = redacted
+            out.append((name, redacted))
         return out
 
     def result(self, result: CheckResult) -> CheckResult:

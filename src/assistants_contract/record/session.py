@@ -10,28 +10,21 @@ the same bytes (a test holds it to that).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
+from ..proxy.process import ProxyFailed, ProxyProcess
 from .tours import TOURS, TourClient, TourFailed
 
 __all__ = ["record_cassettes", "RecordingFailed", "DEFAULT_SEED", "readme"]
 
 DEFAULT_SEED = 1
 ORIGIN = "https://api.openai.com"
-_PROXY_START = 60.0
-_PROXY_STOP = 30.0
 _AHEAD = 3  # proxies started ahead of their tour
 
 
@@ -39,8 +32,15 @@ class RecordingFailed(RuntimeError):
     """The recording could not be made (the proxy would not start or stop, or a tour went wrong)."""
 
 
-def record_cassettes(out: Path, *, seed: int = DEFAULT_SEED, say: Callable[[str], None] = print) -> list[Path]:
-    """Record every tour into `out/<version>/<tour>.yaml` and write `out/README.md`; the files written."""
+def record_cassettes(
+    out: Path,
+    *,
+    seed: int = DEFAULT_SEED,
+    say: Callable[[str], None] = print,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[Path]:
+    """Record every tour into `out/<version>/<tour>.yaml` and write `out/README.md`; the files written. `say`
+    gets a line per file written, `progress` a line as each tour starts (for a live counter)."""
     from ..server import create_app
     from ..server.threaded import serve_in_thread
 
@@ -48,12 +48,17 @@ def record_cassettes(out: Path, *, seed: int = DEFAULT_SEED, say: Callable[[str]
     plan = [(version, tour) for version in ("v1", "v2") for tour in TOURS if version in tour.versions]
     app = create_app(seed=seed, api_keys=[key])
     with serve_in_thread(app, server_headers=False) as root, tempfile.TemporaryDirectory() as scratch:
-        proxies = [_Proxy(root, version, Path(scratch) / f"{version}-{tour.name}") for version, tour in plan]
+        scratches = [Path(scratch) / f"{version}-{tour.name}" for version, tour in plan]
+        proxies = [_proxy(root, version, where) for (version, _), where in zip(plan, scratches, strict=True)]
         try:
             for index, ((version, tour), proxy) in enumerate(zip(plan, proxies, strict=True)):
                 for ahead in proxies[index : index + _AHEAD]:
                     ahead.start()  # a proxy takes seconds to start: the next ones start while this tour runs
-                proxy.wait_until_listening()
+                try:
+                    proxy.wait_until_listening()
+                except ProxyFailed as e:
+                    raise RecordingFailed(str(e)) from None
+                progress(f"record-cassettes: tour {index + 1}/{len(plan)}, {version}/{tour.name}")
                 with httpx.Client(base_url=proxy.url, timeout=30, trust_env=False) as http:
                     try:
                         tour.drive(TourClient(http, version, key))
@@ -61,9 +66,9 @@ def record_cassettes(out: Path, *, seed: int = DEFAULT_SEED, say: Callable[[str]
                         raise RecordingFailed(f"tour {version}/{tour.name}: {e}") from e
                 proxy.interrupt()  # and it takes seconds to stop: the tours go on meanwhile
             written = []
-            for (version, tour), proxy in zip(plan, proxies, strict=True):
+            for (version, tour), proxy, where in zip(plan, proxies, scratches, strict=True):
                 target = out / version / f"{tour.name}.yaml"
-                proxy.finish(target)
+                _finish(proxy, where, target)
                 say(f"recorded {target}")
                 written.append(target)
         finally:
@@ -74,87 +79,36 @@ def record_cassettes(out: Path, *, seed: int = DEFAULT_SEED, say: Callable[[str]
     return [*written, readme_path]
 
 
-class _Proxy:
-    """`assistants-contract proxy` in front of the server, recording one tour into its own folder."""
-
-    def __init__(self, upstream: str, version: str, scratch: Path) -> None:
-        self.upstream, self.version, self.scratch = upstream, version, scratch
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}/v1"
-        self.process: subprocess.Popen | None = None
-        self.log_path = scratch / "proxy.log"
-
-    def start(self) -> None:
-        if self.process is not None:
-            return
-        argv = [
-            sys.executable,
-            "-m",
-            "assistants_contract",
-            "proxy",
-            "--upstream",
-            self.upstream,
-            "--listen-port",
-            str(self.port),
-            "--record",
-            str(self.scratch / "cassette"),
-            "--record-origin",
-            ORIGIN,
-            "--policy",
-            "pass",  # the errors tour sends wrong requests on purpose: they must reach the server
-            "--api-version",
-            self.version,
-        ]
-        self.scratch.mkdir(parents=True)
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def wait_until_listening(self) -> None:
-        assert self.process is not None
-        deadline = time.monotonic() + _PROXY_START
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RecordingFailed(f"the proxy exited with {self.process.returncode}:\n{self._tail()}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                return
-            time.sleep(0.05)
-        raise RecordingFailed(f"the proxy did not listen on {self.port} within {_PROXY_START:.0f} s:\n{self._tail()}")
-
-    def interrupt(self) -> None:
-        """Ctrl-C, as a user stops it: the proxy then finishes the cassette."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-
-    def finish(self, target: Path) -> None:
-        """Wait for the proxy to stop, then move its one cassette to `target`."""
-        assert self.process is not None
-        try:
-            self.process.wait(timeout=_PROXY_STOP)
-        except subprocess.TimeoutExpired:
-            raise RecordingFailed(f"the proxy did not stop on Ctrl-C:\n{self._tail()}") from None
-        recorded = sorted((self.scratch / "cassette").glob("*.yaml"))
-        if self.process.returncode != 0 or len(recorded) != 1:
-            raise RecordingFailed(
-                f"{target.name}: the proxy exited with {self.process.returncode} and wrote {len(recorded)} cassettes"
-                f" (not one):\n{self._tail()}"
-            )
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(recorded[0], target)
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-    def _tail(self) -> str:
-        return self.log_path.read_text(errors="replace")[-3000:]
+def _proxy(upstream: str, version: str, scratch: Path) -> ProxyProcess:
+    """The proxy in front of the server, recording one tour into its own folder."""
+    options = [
+        "--record",
+        str(scratch / "cassette"),
+        "--record-origin",
+        ORIGIN,
+        "--policy",
+        "pass",  # the errors tour sends wrong requests on purpose: they must reach the server
+        "--api-version",
+        version,
+    ]
+    return ProxyProcess(upstream, options, scratch / "proxy.log")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _finish(proxy: ProxyProcess, scratch: Path, target: Path) -> None:
+    """Wait for the proxy to stop, then move its one cassette to `target`."""
+    try:
+        status = proxy.wait()
+    except ProxyFailed as e:
+        raise RecordingFailed(str(e)) from None
+    recorded = sorted((scratch / "cassette").glob("*.yaml"))
+    # 1: it saw contract errors, which the errors tour makes on purpose
+    if status not in (0, 1) or len(recorded) != 1:
+        raise RecordingFailed(
+            f"{target.name}: the proxy exited with {status} and wrote {len(recorded)} cassettes (not one):\n"
+            f"{proxy.tail()}"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(recorded[0], target)
 
 
 def readme(seed: int) -> str:

@@ -9,11 +9,13 @@ from ..record.cassette import write_atomically
 from . import html, json_report, junit
 from .summary import Summary
 
-__all__ = ["write_reports"]
+__all__ = ["REPORT_NAMES", "write_reports"]
+
+REPORT_NAMES = ("report.json", "report.xml", "report.html")
 
 
 def write_reports(summary: Summary, folder: Path) -> None:
-    """Write the reports; an OSError (folder not writable, disk full) is the caller's to report."""
-    write_atomically(folder / "report.json", json_report.serialize(summary))
-    write_atomically(folder / "report.xml", junit.serialize(summary))
-    write_atomically(folder / "report.html", html.serialize(summary))
+    """Write the reports; an OSError (folder not writable, disk full) is the caller's to report. Each file is
+    whole or absent (a failed write leaves the one before it in place)."""
+    for name, serialize in zip(REPORT_NAMES, (json_report.serialize, junit.serialize, html.serialize), strict=True):
+        write_atomically(folder / name, serialize(summary))
