@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint bench proxy cassettes clean
+.PHONY: install test lint bench proxy demo cassettes clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,10 @@ install: $(STAMP)
 lint: install
 	$(BIN)/ruff check src tests benchmarks
 
+# Two workers, a test file each at a time: the files' module fixtures (servers, proxies, the demo's run) are made
+# once, on the worker that runs the file.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 bench: install
 	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
@@ -33,6 +35,10 @@ cassettes: install
 
 proxy: install
 	$(BIN)/assistants-contract proxy --record out/cassettes --report out/report
+
+# The main job in one command: reference server, proxy, the openai client, verify, replay, the v1 -> v2 check.
+demo: install
+	$(BIN)/assistants-contract demo --out demo-output
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

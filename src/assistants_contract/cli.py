@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -12,7 +13,10 @@ from ._exceptions import ContractError, SourceError
 from .contract import VERSIONS, Contract
 from .lint import READERS, lint_files
 from .report import Summary, json_report, junit, text
-from .sources import find_files
+from .report import html as html_report
+from .report.progress import LiveLine
+from .report.summary import Unusable
+from .sources import UnusableFile, find_files, find_inputs
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -26,7 +30,12 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
-    "--format", "output_format", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "junit", "html"]),
+    default="text",
+    show_default=True,
+    help="html: one self-contained page (violations with their exchanges, coverage), as the proxy writes.",
 )
 @click.option(
     "--api-version",
@@ -64,35 +73,45 @@ def lint(
     except ContractError as e:
         click.echo(f"lint: {e}", err=True)
         sys.exit(EXIT_UNUSABLE)
+    from .record.redact import Redactor
+
     summary = Summary.for_contract(contract)
-    unusable = 0
-    try:
-        files = list(find_files(paths))
-    except SourceError as e:
-        click.echo(f"lint: {e}", err=True)
-        sys.exit(EXIT_UNUSABLE)
-    for outcome in lint_files(files, api_version=api_version, jobs=jobs, reader=reader, contract=contract):
-        if outcome.summary is None:
-            click.echo(f"lint: {outcome.error}", err=True)
-            unusable += 1
+    redactor = Redactor()  # an error may quote the file: no secret of it reaches the terminal
+    files: list[Path] = []
+    for found in find_inputs(paths):  # a missing path or an empty folder is one unusable input, not the end
+        if isinstance(found, UnusableFile):
+            click.echo(f"lint: {redactor.text(str(found))}", err=True)
+            summary.unusable.append(Unusable(found.source, found.reason, found.code))
         else:
-            summary.merge(outcome.summary)
+            files.append(found)
+    progress = LiveLine(click.get_text_stream("stderr"))  # a counter on a terminal, nothing in a CI log
+    outcomes = lint_files(files, api_version=api_version, jobs=jobs, reader=reader, contract=contract)
+    for done, outcome in enumerate(outcomes, 1):
+        if outcome.summary is None:
+            progress.clear()
+            click.echo(f"lint: {redactor.text(outcome.error or outcome.path)}", err=True)
+        outcome.into(summary)
+        progress.show(
+            f"lint: {done}/{len(files)} files, {summary.exchanges} exchanges, {summary.errors} errors",
+            force=done == len(files),
+        )
+    progress.clear()
     if output_format == "json":
         json_report.write(summary, click.get_text_stream("stdout"))
     elif output_format == "junit":
         click.echo(junit.serialize(summary), nl=False)
+    elif output_format == "html":
+        click.echo(html_report.serialize(summary), nl=False)
     else:
         click.echo(text.render(summary, show_warnings=not no_warnings), nl=False)
-    if unusable or not files:
-        if not files:
-            click.echo("lint: no cassette or HAR files found under the given paths", err=True)
+    if summary.unusable:
         sys.exit(EXIT_UNUSABLE)
     sys.exit(EXIT_VIOLATIONS if summary.errors else EXIT_OK)
 
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0: any free port.")
 @click.option(
     "--mode",
     type=click.Choice(["stateful", "mock"]),
@@ -135,6 +154,12 @@ def lint(
     help="Deterministic mode: a clock that moves one second a request and ids from this seed, so the same requests"
     " get the same bytes back (no date header).",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Mock mode: refuse contract-breaking requests with the API's 400, as stateful mode does. Default: answer"
+    " them anyway, naming what they broke in the x-assistants-contract-violations header and a log line.",
+)
 def serve(
     host: str,
     port: int,
@@ -145,8 +170,12 @@ def serve(
     faults: tuple[str, ...],
     list_faults: bool,
     seed: int | None,
+    strict: bool,
 ) -> None:
-    """Run the reference server (both API versions, at /v1/... and at the bare paths)."""
+    """Run the reference server (both API versions, at /v1/... and at the bare paths).
+
+    Exit status: 0 stopped (Ctrl-C), 2 could not run (the port in use, an unknown fault).
+    """
     from .server.faults import FAULTS, resolve_faults
 
     if list_faults:
@@ -164,17 +193,36 @@ def serve(
     import uvicorn
 
     from .server import create_app
+    from .server.log import log_to_stderr
+    from .server.threaded import listening_socket
 
+    try:  # bound before the banner: a banner is a promise that the port is ours
+        sock = listening_socket(host, port)
+    except OSError as e:
+        click.echo(f"serve: {e.strerror or e}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
     app = create_app(
-        mode, default_version=default_version, stream_delay=stream_delay, api_keys=api_keys, faults=chosen, seed=seed
+        mode,
+        default_version=default_version,
+        stream_delay=stream_delay,
+        api_keys=api_keys,
+        faults=chosen,
+        seed=seed,
+        strict=strict,
     )
-    click.echo(f"assistants-contract {mode} server on http://{host}:{port}/v1 (OpenAI-Beta: assistants=v1|v2)")
+    log_to_stderr()  # mock mode's answered-anyway lines, and streams stopped because the client went
+    click.echo(f"assistants-contract {mode} server on http://{shown}:{port}/v1 (OpenAI-Beta: assistants=v1|v2)")
     if chosen:
         click.echo(f"faults on: {', '.join(chosen)}")
     if seed is not None:
         click.echo(f"deterministic: seed {seed}")
     stamped = seed is None  # uvicorn stamps date and server headers
-    uvicorn.run(app, host=host, port=port, log_level="warning", date_header=stamped, server_header=stamped)
+    config = uvicorn.Config(app, log_level="warning", date_header=stamped, server_header=stamped)
+    # uvicorn raises Ctrl-C again once it has shut down: that is how serve is meant to stop, not an abort.
+    with sock, contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 @cli.command()
@@ -225,6 +273,20 @@ def serve(
     help="Version for requests whose OpenAI-Beta header names none.",
 )
 @click.option("--redact", multiple=True, help="Extra regular expression to redact from recordings (repeatable).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "never"]),
+    default="error",
+    show_default=True,
+    help="The least severe finding that makes the exit status 1: error, warning (errors too), or never.",
+)
+@click.option(
+    "--worker-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    hidden=True,
+    help="Seconds the checking worker may go without answering before it is replaced (default 20).",
+)
 def proxy(
     upstream: str | None,
     listen_host: str,
@@ -236,9 +298,17 @@ def proxy(
     policy: str,
     api_version: str,
     redact: tuple[str, ...],
+    fail_on: str,
+    worker_timeout: float | None,
 ) -> None:
-    """Put a checking, recording proxy (mitmproxy with the assistants-contract addons) in front of an app."""
-    from .proxy.runner import ProxyConfig, run_proxy
+    """Put a checking, recording proxy (mitmproxy with the assistants-contract addons) in front of an app.
+
+    Runs until Ctrl-C (or SIGTERM), then writes the reports and prints the summary. Exit status: 0 no finding
+    at the --fail-on level, 1 findings at it (a request without a response counts as an error), 2 could not
+    run or lost output (port in use, a report or interactions that could not be written).
+    """
+    from .proxy.output import SafeStream
+    from .proxy.runner import ProxyConfig, ProxyError, run_proxy
 
     config = ProxyConfig(
         upstream=upstream,
@@ -250,13 +320,21 @@ def proxy(
         report_dir=report_dir,
         policy=policy,
         api_version=api_version,
-        extra_options={"contract_redact": list(redact)} if redact else {},
+        extra_options={
+            **({"contract_redact": list(redact)} if redact else {}),
+            **({"contract_worker_timeout": worker_timeout} if worker_timeout else {}),
+        },
     )
+    out, err = SafeStream(sys.stdout), SafeStream(sys.stderr)  # a terminal that went away must not cost the reports
     try:
-        run_proxy(config, say=click.echo)
-    except ContractError as e:
-        click.echo(f"proxy: {e}", err=True)
+        outcome = run_proxy(config, out)
+    except (ContractError, ProxyError) as e:
+        err.say(f"proxy: {e}")
         sys.exit(EXIT_UNUSABLE)
+    out.flush()
+    if outcome.problems:
+        sys.exit(EXIT_UNUSABLE)  # each was logged as an error
+    sys.exit(EXIT_VIOLATIONS if outcome.failed(fail_on) else EXIT_OK)
 
 
 @cli.command()
@@ -456,12 +534,173 @@ def record_cassettes(out: Path, seed: int | None) -> None:
     from .record.session import DEFAULT_SEED, RecordingFailed
     from .record.session import record_cassettes as record
 
+    line = LiveLine(click.get_text_stream("stderr"))
+
+    def say(text: str) -> None:
+        line.clear()
+        click.echo(text)
+
     try:
-        written = record(out, seed=DEFAULT_SEED if seed is None else seed, say=click.echo)
+        written = record(out, seed=DEFAULT_SEED if seed is None else seed, say=say, progress=line.show)
     except (RecordingFailed, OSError) as e:
+        line.clear()
         click.echo(f"record-cassettes: {e}", err=True)
         sys.exit(EXIT_UNUSABLE)
     click.echo(f"record-cassettes: {len(written) - 1} cassettes in {out}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text", show_default=True
+)
+@click.option(
+    "--api-version",
+    type=click.Choice(VERSIONS),
+    default="v1",
+    show_default=True,
+    help="Version a request without a usable OpenAI-Beta header was made for.",
+)
+def migrate(paths: tuple[str, ...], output_format: str, api_version: str) -> None:
+    """List what v1 traffic must change to use the v2 API: each v1-only usage (file_ids, the retrieval tool, the
+    file endpoints, the beta header, fields v2 answers add or drop) with its v2 replacement and where it was found.
+
+    PATHS are vcrpy cassettes (YAML or JSON), HAR files, or folders holding them, as lint takes. Exit status:
+    0 nothing to change, 1 changes needed, 2 unusable input.
+    """
+    from .migration import migrate_files
+    from .migration import text as migration_text
+
+    try:
+        contract = Contract.load(default_version=api_version)
+        files = list(find_files(paths))
+    except (ContractError, SourceError) as e:
+        click.echo(f"migrate: {e}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    run = migrate_files(files, api_version=api_version, contract=contract)
+    for error in run.errors:
+        click.echo(f"migrate: {error}", err=True)
+    if output_format == "json":
+        json_report.write(run.summary, click.get_text_stream("stdout"))
+    elif output_format == "html":
+        click.echo(html_report.serialize(run.summary), nl=False)
+    else:
+        click.echo(migration_text.render(run.summary), nl=False)
+    if run.errors or not files:
+        if not files:
+            click.echo("migrate: no cassette or HAR files found under the given paths", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    migration = run.summary.migration
+    sys.exit(EXIT_VIOLATIONS if migration is not None and migration.needed else EXIT_OK)
+
+
+@cli.group()
+def report() -> None:
+    """Work with the JSON reports that lint, the proxy, replay and verify write."""
+
+
+@report.command("merge")
+@click.argument("reports", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write report.json, report.xml (JUnit) and report.html into this folder.",
+)
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON report.")
+@click.option(
+    "--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path), help="Write a JUnit XML report."
+)
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the HTML report.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="What to print: the text report, or the merged JSON report.",
+)
+def report_merge(
+    reports: tuple[Path, ...],
+    out_dir: Path | None,
+    json_path: Path | None,
+    junit_path: Path | None,
+    html_path: Path | None,
+    output_format: str,
+) -> None:
+    """Combine the JSON reports of several runs (proxies, lint runs, CI shards) into one: coverage summed,
+    violations kept with their file, interaction index and input report, totals counted again.
+
+    Exit status: 0 the merged traffic has no errors, 1 errors found, 2 a report could not be read or merged.
+    """
+    from .record.cassette import write_atomically
+    from .report.files import write_reports
+    from .report.merge import MergeError, merge_reports
+
+    try:
+        merged = merge_reports(reports)
+    except MergeError as e:
+        click.echo(f"report merge: {e}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    try:
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            write_reports(merged, out_dir)
+        for path, serialize in (
+            (json_path, json_report.serialize),
+            (junit_path, junit.serialize),
+            (html_path, html_report.serialize),
+        ):
+            if path is not None:
+                write_atomically(path, serialize(merged))
+    except OSError as e:
+        click.echo(f"report merge: cannot write: {e.strerror or e} ({e.filename or out_dir})", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    if output_format == "json":
+        json_report.write(merged, click.get_text_stream("stdout"))
+    else:
+        click.echo(text.render(merged), nl=False)
+    sys.exit(EXIT_VIOLATIONS if merged.failed else EXIT_OK)
+
+
+@cli.command("addon-path")
+def addon_path() -> None:
+    """Print the path of the mitmproxy script that loads the addons: mitmdump -s "$(assistants-contract
+    addon-path)" --mode reverse:https://api.openai.com runs them in mitmproxy's own tools."""
+    click.echo(Path(__file__).resolve().parent / "proxy" / "mitmdump_addon.py")  # not imported: it makes addons
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-output"),
+    show_default=True,
+    help="Folder for everything the demo makes (emptied first).",
+)
+def demo(out: Path) -> None:
+    """The main job end to end on this machine, no key and no network: the reference server with the proxy in
+    front, every operation of v1 and v2 sent through it by the openai client (and a few wrong requests), verify
+    against the reference server and a faulty one, the cassette replayed in pytest, and the v1 -> v2 check.
+
+    Exit status: 0 every part came out as expected, 1 one did not, 2 the demo could not run.
+    """
+    try:
+        from .demo.run import DemoFailed, render, run_demo
+    except ImportError as e:  # the openai client and pytest come with the `demo` extra
+        click.echo(f"demo: {e}; install it with: pip install 'assistants-contract[demo]'", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    try:
+        outcome = run_demo(out, say=click.echo)
+    except DemoFailed as e:
+        click.echo(f"demo: {e}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    except KeyboardInterrupt:
+        click.echo("demo: interrupted; every process it started is stopped", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    click.echo(render(outcome), nl=False)
+    sys.exit(EXIT_OK if outcome.as_expected else EXIT_VIOLATIONS)
 
 
 def main() -> int:

@@ -3,10 +3,10 @@ shows progress on a terminal. Neither decides anything about the run."""
 
 from __future__ import annotations
 
-import time
 from typing import IO
 
 from ..contract import Contract
+from ..report.progress import LiveLine
 from ..report.summary import Summary
 from .events import (
     CheckRan,
@@ -69,22 +69,20 @@ class SummaryCollector:
 
 
 class Progress:
-    """A live line per stage on a terminal (`version stage: N cases, F failed`), rewritten in place at most
-    ten times a second. Off a terminal it writes nothing: CI logs get the final report only."""
+    """A live line per stage on a terminal (`version stage: N cases, F failed`), rewritten in place (a
+    `report.progress.LiveLine`). Off a terminal it writes nothing: CI logs get the final report only."""
 
     def __init__(self, out: IO[str], *, enabled: bool) -> None:
-        self.out = out
-        self.enabled = enabled
+        self.line = LiveLine(out, enabled=enabled)
         self._stage: StageStarted | None = None
         self._cases = 0
         self._failed = 0
-        self._shown = 0.0
 
     def start(self) -> None:
         pass
 
     def handle(self, event: VerifyEvent) -> None:
-        if not self.enabled:
+        if not self.line.enabled:
             return
         if isinstance(event, StageStarted):
             self._stage, self._cases, self._failed = event, 0, 0
@@ -98,21 +96,18 @@ class Progress:
         elif isinstance(event, StageFinished):
             self._cases = event.cases
             self._show(force=True, seconds=event.seconds)
-            self.out.write("\n")
-            self.out.flush()
+            self.line.end()
             self._stage = None
 
     def shutdown(self) -> None:
-        if self.enabled and self._stage is not None:
-            self.out.write("\n")
-            self.out.flush()
+        if self._stage is not None:
+            self.line.end()
 
     def _show(self, *, force: bool = False, seconds: float | None = None) -> None:
-        now = time.monotonic()
-        if self._stage is None or (not force and now - self._shown < 0.1):
+        if self._stage is None:
             return
-        self._shown = now
         took = f" in {seconds:.1f} s" if seconds is not None else " ..."
-        line = f"{self._stage.version} {self._stage.stage.value:9} {self._cases:6} cases, {self._failed} failed{took}"
-        self.out.write("\r" + line.ljust(60))
-        self.out.flush()
+        stage = self._stage
+        self.line.show(
+            f"{stage.version} {stage.stage.value:9} {self._cases:6} cases, {self._failed} failed{took}", force=force
+        )
