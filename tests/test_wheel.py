@@ -105,3 +105,32 @@ def test_pip_installs_it_from_a_git_url(tmp_path: Path):
     )
     assert Path(where.stdout.strip()).is_relative_to(target), where.stderr
     assert (target / "assistants_contract" / "proxy" / "mitmdump_addon.py").is_file()
+
+
+def test_pipx_installs_the_commands_from_the_path(tmp_path: Path):
+    # pipx itself in a venv of its own, then `pipx install PATH` as the README says: a venv with every
+    # dependency, and the command on PIPX_BIN_DIR.
+    tool = tmp_path / "pipx-tool"
+    subprocess.run([sys.executable, "-m", "venv", str(tool)], check=True, timeout=120)
+    done = subprocess.run(
+        [str(tool / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", "pipx"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    env = {
+        **os.environ,
+        "PIPX_HOME": str(tmp_path / "pipx-home"),
+        "PIPX_BIN_DIR": str(tmp_path / "bin"),
+        "PIPX_DEFAULT_PYTHON": str(Path(sys.executable).resolve()),
+    }
+    done = subprocess.run(
+        [str(tool / "bin" / "pipx"), "install", str(ROOT)], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    command = tmp_path / "bin" / "assistants-contract"
+    version = subprocess.run([str(command), "--version"], capture_output=True, text=True, timeout=60)
+    assert version.returncode == 0 and version.stdout.startswith("assistants-contract, version"), version.stderr
+    where = subprocess.run([str(command), "addon-path"], capture_output=True, text=True, timeout=60)
+    assert Path(where.stdout.strip()).is_relative_to(tmp_path / "pipx-home") and Path(where.stdout.strip()).is_file()
