@@ -57,9 +57,10 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    out = tmp_path_factory.mktemp("demo") / "demo-output"
-    done = subprocess.run([*DEMO, str(out)], capture_output=True, text=True, timeout=_TIMEOUT)
-    return Demo(out, done)
+    folder = tmp_path_factory.mktemp("demo")
+    # A relative --out, as `make demo` gives it: the child processes run in folders of their own.
+    done = subprocess.run([*DEMO, "demo-output"], capture_output=True, text=True, timeout=_TIMEOUT, cwd=folder)
+    return Demo(folder / "demo-output", done)
 
 
 def test_the_demo_runs_every_part_as_expected_and_says_so(demo: Demo):

@@ -81,6 +81,7 @@ def run_demo(out: Path, *, say: Callable[[str], None] = print) -> DemoOutcome:
     from ..server.threaded import serve_in_thread
 
     started = time.monotonic()
+    out = out.resolve()  # the child processes run in folders of their own
     _fresh(out)
     outcome = DemoOutcome(out)
     key = "sk-demo-" + secrets.token_hex(16)  # made up: the reference server takes any key, the proxy redacts it
