@@ -124,6 +124,11 @@ class Violation:
     pointer: str = ""
     schema_location: str | None = None
 
+    @property
+    def described(self) -> str:
+        """The violation in one line, as every report and log line says it: `code at pointer: message`."""
+        return f"{self.code} at {self.pointer or '/'}: {self.message}"
+
     def to_dict(self) -> dict[str, str | None]:
         return {
             "code": self.code,

@@ -192,9 +192,9 @@ def serve(
 
     import uvicorn
 
+    from ._listen import listening_socket
     from .server import create_app
     from .server.log import log_to_stderr
-    from .server.threaded import listening_socket
 
     try:  # bound before the banner: a banner is a promise that the port is ours
         sock = listening_socket(host, port)

@@ -459,7 +459,7 @@ def _judged(
             version=version,
             operation_id=operation_id,
             check=CHECK_NAME,
-            message=f"{where}: {violation.code}: {violation.message}",
+            message=f"{where}: {violation.described}",
             violation=violation,
             reproduction=reproduction,
             method=live.request.method,

@@ -48,7 +48,7 @@ class ContractViolated(Failure):
 
     def __init__(self, *, operation: str, violations: list[Violation], case_id: str | None = None) -> None:
         self.violations = violations
-        lines = [f"{v.code}{f' at {v.pointer}' if v.pointer else ''}: {v.message}" for v in violations]
+        lines = [v.described for v in violations]
         super().__init__(
             operation=operation,
             title=f"{violations[0].code}" + (f" (+{len(violations) - 1} more)" if len(violations) > 1 else ""),
@@ -87,7 +87,7 @@ def violation_failure(
         version=version,
         operation_id=operation_id,
         check=CHECK_NAME,
-        message=f"{violation.code}{f' at {violation.pointer}' if violation.pointer else ''}: {violation.message}",
+        message=violation.described,
         violation=violation,
         reproduction=reproduction,
         seed=seed,

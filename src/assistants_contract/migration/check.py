@@ -9,7 +9,7 @@ rule table (`rules.py`) names and gives a replacement.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,8 +17,7 @@ from .._exceptions import SourceError
 from .._models import CheckResult, Exchange, Violation
 from ..contract import Contract
 from ..report.summary import Summary
-from ..sources import read_exchanges
-from ..sources.cassette_lines import NotLineCassette, exchanges_from_lines, is_line_cassette
+from ..sources import load_exchanges
 from .model import Change, Migration, OperationTally, Place, Replacement
 from .rules import OTHER, RULES, detected_pointer, find_rule, normalize_pointer, schema_name
 
@@ -119,7 +118,7 @@ def migrate_files(
     for path in paths:
         run.files += 1
         try:
-            exchanges = list(_read(Path(path)))
+            exchanges = load_exchanges(path)
         except SourceError as e:
             run.errors.append(str(e))
             continue
@@ -127,18 +126,3 @@ def migrate_files(
             check.add(exchange)
     check.finish()
     return run
-
-
-def _read(path: Path) -> Iterable[Exchange]:
-    """The file's exchanges, read as `lint_file` reads them: the proxy's cassettes by the line reader, any other
-    file (or one the line reader does not take on) through vcrpy."""
-    if is_line_cassette(path):
-        try:
-            return list(_lines(path))
-        except NotLineCassette:
-            pass
-    return read_exchanges(path)
-
-
-def _lines(path: Path) -> Iterator[Exchange]:
-    yield from exchanges_from_lines(path, str(path))

@@ -312,7 +312,7 @@ def _client_left(flow: http.HTTPFlow) -> bool:
 def _blocked_body(errors: Sequence[Violation]) -> dict[str, Any]:
     first = errors[0]
     param = first.pointer.strip("/").replace("/", ".") or None
-    summary = "; ".join(f"{v.code} at {v.pointer or '/'}: {v.message}" for v in errors[:5])
+    summary = "; ".join(v.described for v in errors[:5])
     return {
         "error": {
             "message": f"Blocked by assistants-contract: the request breaks the contract ({summary})",

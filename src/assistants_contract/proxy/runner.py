@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import logging
 import signal
 import socket
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
+from .._listen import listening_socket
 from ..contract import Contract
 from ..record.redact import Redactor
 from ..report import Summary
@@ -165,15 +165,9 @@ def _check_listen(host: str, port: int) -> None:
     if port == 0:
         return
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-        with socket.socket(family, kind, proto) as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as mitmproxy binds: TIME_WAIT is no use
-            sock.bind(address)
+        listening_socket(host, port, option="--listen-port", holder="proxy", any_port=False).close()
     except OSError as e:
-        hint = " (is another proxy on it? choose another with --listen-port)" if e.errno == errno.EADDRINUSE else ""
-        raise ProxyError(f"cannot listen on {host}:{port}: {e.strerror or e}{hint}") from e
+        raise ProxyError(e.strerror or str(e)) from e
 
 
 def _unreachable(url: str, timeout: float = 3.0) -> str | None:

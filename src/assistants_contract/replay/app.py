@@ -24,8 +24,7 @@ from .._exceptions import SourceError
 from .._models import Exchange, Headers, Request
 from ..contract import Contract
 from ..record.redact import Redactor
-from ..sources import find_files, read_exchanges
-from ..sources.cassette_lines import NotLineCassette, exchanges_from_lines, is_line_cassette
+from ..sources import find_files, load_exchanges
 from .session import ReplaySession
 
 __all__ = ["Cassettes", "create_replay_app", "load_cassettes", "replay_app"]
@@ -48,22 +47,10 @@ def load_cassettes(paths: Iterable[str | Path]) -> Cassettes:
         raise SourceError(f"no cassette or HAR files found under {', '.join(str(p) for p in paths) or '(no paths)'}")
     exchanges: list[Exchange] = []
     for path in files:
-        exchanges.extend(_read(path))
+        exchanges.extend(load_exchanges(path))
     if not any(e.response is not None for e in exchanges):
         raise SourceError(f"no recorded interactions to replay in {len(files)} files ({files[0]}, ...)")
     return Cassettes(tuple(str(f) for f in files), tuple(exchanges))
-
-
-def _read(path: Path) -> list[Exchange]:
-    """One file's exchanges. The proxy's cassettes go through the line reader, which gives the same exchanges
-    ten times faster than loading the YAML; any other file, or one that reader does not take on, is read whole
-    as vcrpy reads it, and that reading says what is wrong with a bad one."""
-    if is_line_cassette(path):
-        try:
-            return list(exchanges_from_lines(path, str(path)))
-        except NotLineCassette:
-            pass
-    return read_exchanges(path)
 
 
 def create_replay_app(

@@ -220,7 +220,7 @@ class CassetteCheck:
             lines.append(f"  {request.method} {self._where(request.url)} ({operation})")
             ordered = sorted(result.violations, key=lambda v: v.severity is not Severity.ERROR)
             for v in ordered:
-                lines.append(f"    {v.severity.value} {v.code} at {v.pointer or '/'}: {v.message}")
+                lines.append(f"    {v.severity.value} {v.described}")
         return "\n".join(lines)
 
     def _unanswered(self) -> str:

@@ -8,7 +8,6 @@ in use is reported before the contract is compiled), then the contract is loaded
 from __future__ import annotations
 
 import contextlib
-import errno
 import gc
 import signal
 import socket
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import uvicorn
 
+from .._listen import listening_socket
 from ..contract import Contract
 from ..report.summary import Summary
 from .app import load_cassettes, replay_app
@@ -93,24 +93,9 @@ def _collection_paused() -> Iterator[None]:
 @contextlib.contextmanager
 def _listening(host: str, port: int) -> Iterator[socket.socket]:
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
-        )[0]
-        # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say so, and each streamed event must
-        # leave at once.
-        sock = socket.socket(family, kind, proto)
+        sock = listening_socket(host, port)
     except OSError as e:
-        raise ListenError(f"cannot listen on {host}:{port}: {e.strerror or e}") from e
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # not a port in use: only one in TIME_WAIT
-        sock.bind(address)
-        sock.listen(128)
-    except OSError as e:
-        sock.close()
-        hint = " (is another server on it? choose another with --port, or --port 0 for any free one)"
-        raise ListenError(
-            f"cannot listen on {host}:{port}: {e.strerror or e}{hint if e.errno == errno.EADDRINUSE else ''}"
-        ) from e
+        raise ListenError(e.strerror or str(e)) from e
     try:
         yield sock
     finally:

@@ -195,7 +195,7 @@ def split_events(body: bytes) -> list[bytes]:
 def _refusal(errors: Sequence[Violation], redactor: Redactor) -> BadRequest:
     """The API's 400 for a request that breaks the contract, shaped as the proxy's `block` policy shapes it."""
     first = errors[0]
-    listed = "; ".join(f"{v.code} at {v.pointer or '/'}: {v.message}" for v in errors[:_LISTED])
+    listed = "; ".join(v.described for v in errors[:_LISTED])
     return BadRequest(
         redactor.text(f"Refused by assistants-contract replay --strict: the request breaks the contract ({listed})"),
         param=redactor.text(first.pointer.strip("/").replace("/", ".")) or None,

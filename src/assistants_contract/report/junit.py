@@ -146,4 +146,4 @@ def _failure_text(failure: CheckFailure) -> str:
 def _line(finding: Finding) -> str:
     v = finding.violation
     where = f"{finding.source}#{finding.index}" if finding.source else f"{finding.method} {finding.url}"
-    return f"{v.code} at {v.pointer or '/'}: {v.message} [{where}]"
+    return f"{v.described} [{where}]"

@@ -266,7 +266,7 @@ def _waived_header(waived: Sequence[Violation]) -> str:
 def _waived_line(request: Request, waived: Sequence[Violation]) -> str:
     """One log line, redacted: a schema message may quote the value it refuses, and a URL may hold a key."""
     path = request.url.split("?", 1)[0]
-    found = "; ".join(f"{v.code} at {v.pointer or '/'}: {v.message}" for v in waived)
+    found = "; ".join(v.described for v in waived)
     line = f"mock: {request.method} {path} breaks the contract, answered anyway: {found}"
     return _REDACTOR.text(line).replace("\r", "\\r").replace("\n", "\\n")  # one line, whatever the values hold
 

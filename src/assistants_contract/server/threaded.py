@@ -1,11 +1,9 @@
 """An ASGI app under uvicorn in a daemon thread, on a free loopback port: what the pytest plugin's
-`assistants_server` fixture and the test suites use to have a real server without a subprocess. Also the
-socket `serve` binds before it says where it listens (`listening_socket`)."""
+`assistants_server` fixture and the test suites use to have a real server without a subprocess."""
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import socket
 import ssl
 import threading
@@ -15,31 +13,7 @@ from typing import Any
 
 import uvicorn
 
-__all__ = ["listening_socket", "serve_in_thread"]
-
-
-def listening_socket(host: str, port: int, option: str = "--port") -> socket.socket:
-    """A TCP socket bound and listening on host:port (0: any free port), for uvicorn's `sockets=`. Raises
-    OSError with one sentence, naming `option` when the port is in use."""
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
-        )[0]
-        # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say so (else Nagle adds ~40 ms)
-        sock = socket.socket(family, kind, proto)
-    except OSError as e:
-        raise OSError(e.errno, f"cannot listen on {host}:{port}: {e.strerror or e}") from e
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # not a port in use: only one in TIME_WAIT
-        sock.bind(address)
-        sock.listen(2048)
-    except OSError as e:
-        sock.close()
-        hint = f" (is another server on it? choose another with {option}, or {option} 0 for any free one)"
-        raise OSError(
-            e.errno, f"cannot listen on {host}:{port}: {e.strerror or e}{hint if e.errno == errno.EADDRINUSE else ''}"
-        ) from e
-    return sock
+__all__ = ["serve_in_thread"]
 
 
 @contextlib.contextmanager

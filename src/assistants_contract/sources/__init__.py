@@ -1,7 +1,7 @@
 """Adapters: foreign records in, `Exchange`s out. They translate only; checking is the core's job."""
 
 from .errors import UnusableFile
-from .files import find_files, find_inputs, read_exchanges
+from .files import find_files, find_inputs, load_exchanges, read_exchanges
 from .har import exchanges_from_har
 from .vcr_cassette import exchanges_from_cassette_text
 
@@ -11,5 +11,6 @@ __all__ = [
     "exchanges_from_har",
     "find_files",
     "find_inputs",
+    "load_exchanges",
     "read_exchanges",
 ]

@@ -13,7 +13,7 @@ from .limits import read_text
 from .safe_load import load_json
 from .vcr_cassette import cassette_interactions, exchange_from_record, exchanges_from_cassette_text
 
-__all__ = ["find_files", "find_inputs", "read_exchanges"]
+__all__ = ["find_files", "find_inputs", "load_exchanges", "read_exchanges"]
 
 SUFFIXES = (".yaml", ".yml", ".json", ".har")
 
@@ -61,3 +61,19 @@ def read_exchanges(path: str | Path) -> list[Exchange]:
     if type(data) is dict and "log" in data:
         return exchanges_from_har(data, source)
     return [exchange_from_record(r, source, i) for i, r in enumerate(cassette_interactions(data, source))]
+
+
+def load_exchanges(path: str | Path) -> list[Exchange]:
+    """Every exchange of one file, read the fastest way that gives what vcrpy gives: the proxy's own cassettes a
+    line at a time (ten times faster than loading the YAML), any other file, or one that reader does not take on,
+    whole (`read_exchanges`), whose reading says what is wrong with a bad one. `lint` does the same a line at a
+    time without holding the list."""
+    from .cassette_lines import NotLineCassette, exchanges_from_lines, is_line_cassette
+
+    path = Path(path)
+    if is_line_cassette(path):
+        try:
+            return list(exchanges_from_lines(path, str(path)))
+        except NotLineCassette:
+            pass
+    return read_exchanges(path)
