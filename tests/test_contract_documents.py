@@ -1,12 +1,18 @@
-"""The contract documents themselves: valid OpenAPI, the seeds' operation tables, and our conventions."""
+"""The contract documents themselves: valid OpenAPI, the seeds' operation tables, and our conventions; and the
+parsed copies that are loaded in their place while they match them."""
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from assistants_contract.contract.document import bundled_contract_path
+from assistants_contract import Contract
+from assistants_contract.contract import document
+from assistants_contract.contract.document import ContractDocument, bundled_contract_path, parsed_copy_path, yaml_digest
+from assistants_contract.contract.parsed_copy import COMMAND, write_copy
 
 V2_OPERATIONS = {
     ("GET", "/assistants", "listAssistants"),
@@ -236,3 +242,59 @@ def test_file_ids_a_client_names_in_v1_bodies_are_url_safe():
     assert len(named) == 4 and set(named.values()) == {"^file-[A-Za-z0-9_-]+$"}, named
     assert re.search(named["CreateAssistantFileRequest/properties/file_id"], "file-abc123")
     assert not re.search(named["CreateAssistantFileRequest/properties/file_id"], "file-%26%19")
+
+
+# --- the parsed copies: each bundled document as JSON beside its YAML, which every start loads instead ----------
+
+
+def test_each_parsed_copy_is_the_current_yaml_as_json(doc):
+    version, from_yaml = doc
+    path = bundled_contract_path(version)
+    copy = json.loads(parsed_copy_path(path).read_text(encoding="utf-8"))
+    assert copy["yaml_sha256"] == yaml_digest(path.read_bytes()), f"stale: run `{COMMAND}` after editing {path.name}"
+    # The same keys in the same order and the same types: the copy is the document, not a lookalike.
+    assert json.dumps(copy["document"]) == json.dumps(from_yaml)
+
+
+def test_loading_the_bundled_contract_parses_no_yaml(monkeypatch, doc):
+    version, from_yaml = doc
+
+    def refuse(path, data):
+        raise AssertionError(f"parsed {path} as YAML: its parsed copy was not used")
+
+    monkeypatch.setattr(document, "parse_yaml", refuse)
+    loaded = Contract.load().documents[version]
+    assert loaded.document == from_yaml
+    assert loaded.source == str(bundled_contract_path(version))  # reports still name the YAML
+
+
+def _contract_with_copy(tmp_path: Path) -> Path:
+    path = tmp_path / "assistants-v2.yaml"
+    path.write_bytes(bundled_contract_path("v2").read_bytes())
+    data = path.read_bytes()
+    write_copy(path, data, document.parse_yaml(path, data))
+    return path
+
+
+def test_a_copy_made_from_other_bytes_is_ignored_and_the_yaml_read(tmp_path):
+    path = _contract_with_copy(tmp_path)
+    assert ContractDocument.from_path(path).beta_header == "assistants=v2"
+    edited = path.read_text(encoding="utf-8").replace("x-openai-beta: assistants=v2", "x-openai-beta: assistants=v9")
+    path.write_text(edited, encoding="utf-8")  # edited after the copy was made
+    assert ContractDocument.from_path(path).beta_header == "assistants=v9"
+
+
+@pytest.mark.parametrize("copy", [b"{not json", b"[]", b'{"yaml_sha256": "0", "document": {}}'])
+def test_a_broken_copy_is_ignored_and_the_yaml_read(tmp_path, copy):
+    path = _contract_with_copy(tmp_path)
+    parsed_copy_path(path).write_bytes(copy)
+    assert len(ContractDocument.from_path(path).operations) == 23
+
+
+def test_a_document_json_cannot_hold_as_it_is_gets_no_copy(tmp_path):
+    path = tmp_path / "dated.yaml"
+    path.write_text("openapi: 3.1.0\ninfo: {released: 2024-04-01}\npaths: {}\n", encoding="utf-8")
+    data = path.read_bytes()
+    with pytest.raises(ValueError, match="JSON cannot keep"):
+        write_copy(path, data, document.parse_yaml(path, data))
+    assert not parsed_copy_path(path).exists()

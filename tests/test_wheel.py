@@ -44,6 +44,8 @@ def test_the_installed_package_has_the_contracts_and_the_addon_script(installed:
     package = installed / "assistants_contract"
     assert (package / "proxy" / "mitmdump_addon.py").is_file()
     assert {p.name for p in (package / "contracts").glob("*.yaml")} >= {"assistants-v1.yaml", "assistants-v2.yaml"}
+    for name in ("assistants-v1.parsed.json", "assistants-v2.parsed.json"):  # what a start loads instead of the YAML
+        assert (package / "contracts" / name).read_bytes() == (ROOT / "contracts" / name).read_bytes()
     where = subprocess.run(
         [sys.executable, "-m", "assistants_contract", "addon-path"],
         env=_env(installed),

@@ -1,4 +1,7 @@
-"""The command line: parse arguments, call the library, print, return an exit code. Nothing else lives here."""
+"""The command line: parse arguments, call the library, print, return an exit code. Nothing else lives here.
+
+What only some commands use (the servers, the proxy, the report formats) is imported inside those commands, so
+that each command starts without loading what the others need."""
 
 from __future__ import annotations
 
@@ -12,8 +15,7 @@ from . import __version__
 from ._exceptions import ContractError, SourceError
 from .contract import VERSIONS, Contract
 from .lint import READERS, lint_files
-from .report import Summary, json_report, junit, text
-from .report import html as html_report
+from .report import Summary, text
 from .report.progress import LiveLine
 from .report.summary import Unusable
 from .sources import UnusableFile, find_files, find_inputs
@@ -74,6 +76,8 @@ def lint(
         click.echo(f"lint: {e}", err=True)
         sys.exit(EXIT_UNUSABLE)
     from .record.redact import Redactor
+    from .report import html as html_report
+    from .report import json_report, junit
 
     summary = Summary.for_contract(contract)
     redactor = Redactor()  # an error may quote the file: no secret of it reaches the terminal
@@ -410,7 +414,7 @@ def verify(
     from .record.cassette import write_atomically
     from .record.redact import Redactor
     from .report import html as html_report
-    from .report import junit
+    from .report import json_report, junit
 
     try:
         options = VerifyOptions(
@@ -490,7 +494,6 @@ def replay(
     """
     from .record.redact import Redactor
     from .replay.runner import ListenError, ReplayConfig, run_replay
-    from .report.files import write_reports
 
     redactor = Redactor()
     if report_dir is not None:
@@ -507,6 +510,8 @@ def replay(
         sys.exit(EXIT_UNUSABLE)
     click.echo("\n" + text.render_replay(summary), nl=False)
     if report_dir is not None:
+        from .report.files import write_reports  # the report formats, imported once the server has stopped
+
         try:
             write_reports(summary, report_dir)
         except OSError as e:
@@ -570,6 +575,8 @@ def migrate(paths: tuple[str, ...], output_format: str, api_version: str) -> Non
     """
     from .migration import migrate_files
     from .migration import text as migration_text
+    from .report import html as html_report
+    from .report import json_report
 
     try:
         contract = Contract.load(default_version=api_version)
@@ -635,6 +642,8 @@ def report_merge(
     Exit status: 0 the merged traffic has no errors, 1 errors found, 2 a report could not be read or merged.
     """
     from .record.cassette import write_atomically
+    from .report import html as html_report
+    from .report import json_report, junit
     from .report.files import write_reports
     from .report.merge import MergeError, merge_reports
 

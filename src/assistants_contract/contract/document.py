@@ -7,12 +7,13 @@ exchange afterwards does no I/O and no lookups by walking the document.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 
 from .._exceptions import ContractError
@@ -28,7 +29,9 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def bundled_contract_path(version: str) -> Path:
     """Path of the contract document shipped with the package for `version` (`v1` or `v2`)."""
-    return Path(str(resources.files("assistants_contract") / "contracts" / f"assistants-{version}.yaml"))
+    # Beside this module, not through importlib.resources: the package is always installed as files (the
+    # documents are read with Path), and importlib.resources would import tempfile and zipfile at every start.
+    return Path(__file__).parent.parent / "contracts" / f"assistants-{version}.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,14 +110,16 @@ class ContractDocument:
 
     @classmethod
     def from_path(cls, path: str | Path, *, prefixes: tuple[str, ...] = ("/v1",)) -> ContractDocument:
+        """The document in the YAML file at `path`, read from its parsed copy when one made from these very
+        bytes lies beside it (parsed_copy.py makes them): the bundled documents have one."""
+        path = Path(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            data = path.read_bytes()
         except OSError as e:
             raise ContractError(f"{path}: cannot read the contract: {e.strerror or e}") from e
-        try:
-            document = yaml.load(text, Loader=_YAML_LOADER)
-        except yaml.YAMLError as e:
-            raise ContractError(f"{path}: not valid YAML: {e}") from e
+        document = _read_parsed_copy(path, data)
+        if document is None:
+            document = parse_yaml(path, data)
         return cls(str(path), document, prefixes=prefixes)
 
     @property
@@ -236,6 +241,38 @@ class ContractDocument:
             entries[key] = ({"$ref": f"#{pointer}/properties/data"}, f"{pointer}/properties/data")
             events[name] = key
         return events
+
+
+def parsed_copy_path(yaml_path: Path) -> Path:
+    """Where the parsed copy of a YAML document lies: `assistants-v2.yaml` -> `assistants-v2.parsed.json`."""
+    return yaml_path.with_name(yaml_path.stem + ".parsed.json")
+
+
+def yaml_digest(data: bytes) -> str:
+    """What a parsed copy records of the YAML bytes it was made from."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_parsed_copy(yaml_path: Path, yaml_bytes: bytes) -> Any | None:
+    """The document in the parsed copy beside `yaml_path` if it was made from exactly `yaml_bytes`; else None
+    (no copy, an unreadable one, or one made before the YAML was last edited)."""
+    try:
+        copy = orjson.loads(parsed_copy_path(yaml_path).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if not isinstance(copy, dict) or copy.get("yaml_sha256") != yaml_digest(yaml_bytes):
+        return None
+    return copy.get("document")
+
+
+def parse_yaml(path: Path, data: bytes) -> Any:
+    """The YAML document in `data`, read from `path`. Raises ContractError naming the file."""
+    try:
+        return yaml.load(data.decode("utf-8"), Loader=_YAML_LOADER)
+    except UnicodeDecodeError as e:
+        raise ContractError(f"{path}: not UTF-8 text: {e}") from e
+    except yaml.YAMLError as e:
+        raise ContractError(f"{path}: not valid YAML: {e}") from e
 
 
 def _split(pointer: str) -> list[str]:
