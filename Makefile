@@ -25,20 +25,31 @@ lint: install
 test: lint
 	$(BIN)/pytest -n 2 --dist loadfile
 
+# BENCH_ARGS goes to every script: `make bench BENCH_ARGS=--quick` runs each at its smallest size (a smoke run;
+# its numbers mean nothing).
+BENCH_ARGS ?=
 bench: install
-	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script $(BENCH_ARGS) || exit 1; done
 
 # The bundled cassettes, recorded again through the proxy against the deterministic reference server: the same
 # bytes every time, so a git diff after this shows only what a change to the contract, server or tours did.
+CASSETTES_OUT ?= cassettes
 cassettes: install
-	$(BIN)/assistants-contract record-cassettes --out cassettes
+	$(BIN)/assistants-contract record-cassettes --out $(CASSETTES_OUT)
 
+# The proxy alone, for a client of your own: in front of the built-in reference server, or of UPSTREAM
+# (`make proxy UPSTREAM=https://api.openai.com`).
+UPSTREAM ?=
+PROXY_PORT ?= 8080
+PROXY_OUT ?= out
 proxy: install
-	$(BIN)/assistants-contract proxy --record out/cassettes --report out/report
+	$(BIN)/assistants-contract proxy --record $(PROXY_OUT)/cassettes --report $(PROXY_OUT)/report \
+		--listen-port $(PROXY_PORT)$(if $(UPSTREAM), --upstream $(UPSTREAM))
 
 # The main job in one command: reference server, proxy, the openai client, verify, replay, the v1 -> v2 check.
+DEMO_OUT ?= demo-output
 demo: install
-	$(BIN)/assistants-contract demo --out demo-output
+	$(BIN)/assistants-contract demo --out $(DEMO_OUT)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

@@ -1,6 +1,6 @@
 """Speed of the checking core. Prints numbers; asserts nothing.
 
-    .venv/bin/python benchmarks/bench_core.py
+    .venv/bin/python benchmarks/bench_core.py [--quick]
 
 Measures: load + compile of both contracts; body checks per second (schema only, the object already parsed)
 and full exchange checks per second (routing, headers, JSON parsing, schema) for a typical run object and a
@@ -10,6 +10,7 @@ Targets from the contract/core issue: load + compile <= 0.5 s; >= 100,000 body c
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import time
@@ -122,14 +123,17 @@ def stream_bytes() -> bytes:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description="Speed of the checking core; prints numbers.")
+    parser.add_argument("--quick", action="store_true", help="the smallest size: a smoke run, its numbers mean nothing")
+    repeat = 1 if parser.parse_args().quick else 5
     loads = []
-    for _ in range(5):
+    for _ in range(repeat):
         started = time.perf_counter()
         contract = Contract.load()
         loads.append(time.perf_counter() - started)
     print(
         f"load + compile both contracts: median {statistics.median(loads) * 1000:.0f} ms, "
-        f"min {min(loads) * 1000:.0f} ms (5 runs; target <= 500 ms)"
+        f"min {min(loads) * 1000:.0f} ms ({repeat} runs; target <= 500 ms)"
     )
 
     v2 = contract.documents["v2"]
@@ -139,10 +143,11 @@ def main() -> None:
     assert v2.schemas.check(list_key, MESSAGES, closed=False) == []
 
     print(
-        f"body check, run object:          {rate(lambda: v2.schemas.check(run_key, RUN, closed=False)):>10,.0f} /s"
+        f"body check, run object:          {rate(lambda: v2.schemas.check(run_key, RUN, closed=False), repeat):>10,.0f}"
+        " /s"
         "  (target >= 100,000)"
     )
-    list_rate = rate(lambda: v2.schemas.check(list_key, MESSAGES, closed=False))
+    list_rate = rate(lambda: v2.schemas.check(list_key, MESSAGES, closed=False), repeat)
     print(f"body check, 100-message list:    {list_rate:>10,.0f} /s")
 
     run_exchange = Exchange(
@@ -156,11 +161,11 @@ def main() -> None:
     assert contract.check(run_exchange).violations == []
     assert contract.check(list_exchange).violations == []
     print(
-        f"full exchange check, run object: {rate(lambda: contract.check(run_exchange)):>10,.0f} /s"
+        f"full exchange check, run object: {rate(lambda: contract.check(run_exchange), repeat):>10,.0f} /s"
         f"  ({len(run_exchange.response.body):,} bytes)"
     )
     print(
-        f"full exchange check, 100 list:   {rate(lambda: contract.check(list_exchange)):>10,.0f} /s"
+        f"full exchange check, 100 list:   {rate(lambda: contract.check(list_exchange), repeat):>10,.0f} /s"
         f"  ({len(list_exchange.response.body):,} bytes)"
     )
 
@@ -181,7 +186,7 @@ def main() -> None:
         if stream.finish():
             raise AssertionError("the benchmark stream should be complete")
 
-    per_second = rate(feed_stream)
+    per_second = rate(feed_stream, repeat)
     print(
         f"stream check, 53 events in 512-byte chunks: {per_second:,.0f} streams/s "
         f"= {per_second * 53:,.0f} events/s ({len(body):,} bytes per stream)"

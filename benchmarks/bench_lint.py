@@ -1,6 +1,6 @@
 """Speed and memory of `assistants-contract lint` over a large archive. Prints numbers; asserts nothing.
 
-    .venv/bin/python benchmarks/bench_lint.py [--interactions 100000] [--parts 8] [--no-vcrpy]
+    .venv/bin/python benchmarks/bench_lint.py [--interactions 100000] [--parts 8] [--no-vcrpy] [--quick]
 
 Writes, in a temporary folder, a cassette of `--interactions` interactions in the proxy's format, through the
 proxy's own writer (`record/cassette.py`: `interaction`, `CassetteFile`): the bundled cassettes' tours (every
@@ -170,7 +170,12 @@ def main() -> None:
     parser.add_argument("--parts", type=int, default=8, help="files the folder splits the interactions into")
     parser.add_argument("--no-vcrpy", action="store_true", help="skip the run through vcrpy (slow, GBs of memory)")
     parser.add_argument("--keep", type=Path, default=None, help="write the files here and keep them")
+    parser.add_argument(
+        "--quick", action="store_true", help="300 interactions, 2 parts: a smoke run, its numbers mean nothing"
+    )
     options = parser.parse_args()
+    if options.quick:
+        options.interactions, options.parts = 300, 2
 
     contract = Contract.load()
     all_tours = tours(contract)

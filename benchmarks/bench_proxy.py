@@ -1,6 +1,6 @@
 """Cost of the proxy. Prints numbers; asserts nothing beyond every answer having the expected status.
 
-    .venv/bin/python benchmarks/bench_proxy.py [COUNT]
+    .venv/bin/python benchmarks/bench_proxy.py [COUNT] [--quick]
 
 The reference server runs as its own process (`assistants-contract serve`), so client and server do not share
 a GIL. Three ways to reach it run side by side:
@@ -165,12 +165,12 @@ class LoadRound:
     failed: int  # answers that were not 200
 
 
-def load_round(pool: ThreadPoolExecutor, clients: list[httpx.Client], url: str) -> LoadRound:
-    """`LOAD_ROUND` requests to `url`, each client sending its share one after the other, all clients at once.
+def load_round(pool: ThreadPoolExecutor, clients: list[httpx.Client], url: str, size: int) -> LoadRound:
+    """`size` requests to `url`, each client sending its share one after the other, all clients at once.
 
     A failed answer is counted, not raised: the reference server (uvicorn) closes a keep-alive connection after
     5 s idle, and a mitmdump that reuses one just then answers 502, bare or with the addon alike."""
-    share = LOAD_ROUND // len(clients)
+    share = size // len(clients)
 
     def run(client: httpx.Client) -> list[tuple[float, bool]]:
         timed = []
@@ -185,11 +185,11 @@ def load_round(pool: ThreadPoolExecutor, clients: list[httpx.Client], url: str) 
     return LoadRound(time.perf_counter() - start, [t for t, _ in timed], sum(not ok for _, ok in timed))
 
 
-def under_load(bases: dict[str, str], assistant: str, rounds: int) -> None:
+def under_load(bases: dict[str, str], assistant: str, rounds: int, size: int = LOAD_ROUND) -> None:
     url = {name: f"{base}/v1/assistants/{assistant}" for name, base in bases.items()}
     names = list(bases)
     print(
-        f"\nUnder load: {LOAD_CLIENTS} concurrent keep-alive clients, {LOAD_ROUND} getAssistant requests a round,"
+        f"\nUnder load: {LOAD_CLIENTS} concurrent keep-alive clients, {size} getAssistant requests a round,"
         f" rounds taking turns, {rounds} each (after a warm-up round)"
     )
     with contextlib.ExitStack() as stack, ThreadPoolExecutor(LOAD_CLIENTS) as pool:
@@ -198,13 +198,13 @@ def under_load(bases: dict[str, str], assistant: str, rounds: int) -> None:
             for name in names
         }
         for name in names:
-            load_round(pool, clients[name], url[name])  # opens every connection
+            load_round(pool, clients[name], url[name], size)  # opens every connection
         results: dict[str, list[LoadRound]] = {name: [] for name in names}
         for i in range(rounds):
             for name in names[i % len(names) :] + names[: i % len(names)]:
-                results[name].append(load_round(pool, clients[name], url[name]))
+                results[name].append(load_round(pool, clients[name], url[name], size))
     for name in names:
-        rates = [LOAD_ROUND / r.seconds for r in results[name]]
+        rates = [size / r.seconds for r in results[name]]
         latencies = [t for r in results[name] for t in r.latencies]
         failed = sum(r.failed for r in results[name])
         note = f"   {failed} answers not 200" if failed else ""
@@ -224,10 +224,13 @@ def main() -> None:
     parser.add_argument("count", type=int, nargs="?", default=300, help="requests per target and operation")
     parser.add_argument("--load", action="store_true", help="only the case under load")
     parser.add_argument("--rounds", type=int, default=8, help="rounds per target under load")
+    parser.add_argument("--quick", action="store_true", help="the smallest size: a smoke run, its numbers mean nothing")
     args = parser.parse_args()
-    count = args.count
+    # --quick: a few requests, one round of a request a client, two streams.
+    count, warmup, sse_count = (5, 2, 2) if args.quick else (args.count, WARMUP, SSE_COUNT)
+    rounds, round_size = (1, LOAD_CLIENTS) if args.quick else (args.rounds, LOAD_ROUND)
     if not args.load:
-        print(f"{count} requests each (after {WARMUP} warm-up), taking turns; one keep-alive httpx.Client per target")
+        print(f"{count} requests each (after {warmup} warm-up), taking turns; one keep-alive httpx.Client per target")
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         upstream = stack.enter_context(server())
@@ -239,7 +242,7 @@ def main() -> None:
             "addon+rec+rep": stack.enter_context(mitmdump(upstream, tmp / "addon", addon=True)),
         }
         if args.load:
-            under_load(bases, assistant, args.rounds)
+            under_load(bases, assistant, rounds, round_size)
             return
         clients = {name: stack.enter_context(httpx.Client(headers=HEADERS)) for name in bases}
         for label, path in (
@@ -247,11 +250,11 @@ def main() -> None:
             ("listMessages(100)", f"/v1/threads/{thread}/messages?limit=100"),
         ):
             calls = {name: functools.partial(get, clients[name], bases[name] + path) for name in bases}
-            for name, samples in in_turns(calls, count).items():
+            for name, samples in in_turns(calls, count, warmup).items():
                 print(f"{name:>14}  {label:<20}  {percentiles(samples)}")
-        under_load(bases, assistant, args.rounds)
+        under_load(bases, assistant, rounds, round_size)
 
-    print(f"\nSSE time to first event (server --stream-delay 0.05), {SSE_COUNT} streamed createThreadAndRun each")
+    print(f"\nSSE time to first event (server --stream-delay 0.05), {sse_count} streamed createThreadAndRun each")
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         upstream = stack.enter_context(server(0.05))
@@ -260,7 +263,7 @@ def main() -> None:
         bases = {"direct": upstream, "addon+rec+rep": stack.enter_context(mitmdump(upstream, tmp, addon=True))}
         clients = {name: stack.enter_context(httpx.Client(headers=HEADERS, timeout=30)) for name in bases}
         calls = {name: functools.partial(first_event, clients[name], bases[name], assistant) for name in bases}
-        for name, samples in in_turns(calls, SSE_COUNT, warmup=1).items():
+        for name, samples in in_turns(calls, sse_count, warmup=1).items():
             print(f"{name:>14}  first SSE event       {percentiles(samples)}")
 
 

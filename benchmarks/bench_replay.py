@@ -1,6 +1,6 @@
 """Start-up and answer time of the replay server. Prints numbers; asserts nothing.
 
-    .venv/bin/python benchmarks/bench_replay.py
+    .venv/bin/python benchmarks/bench_replay.py [--quick]
 
 Records 20 cassettes of a conversation each (assistant, thread, message, a streamed run, a polled run, the
 message list) from the reference server in-process, then measures: reading and indexing them
@@ -20,6 +20,7 @@ time well under 1 ms (it checks the request against the contract and looks up it
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import statistics
@@ -110,7 +111,7 @@ def _launch(argv: list[str], wait_for: str) -> tuple[subprocess.Popen, str]:
     return proc, line
 
 
-def answer_times(folder: Path) -> None:
+def answer_times(folder: Path, rounds: int) -> None:
     port = _free_port()
     serve, _ = _launch(["serve", "--port", str(port), "--seed", "1"], "server on")
     replay = None
@@ -136,7 +137,7 @@ def answer_times(folder: Path) -> None:
             for url in (replay_url, serve_url):  # warm both
                 for _ in range(50):
                     assert http.get(url).status_code == 200
-            for n in range(ROUNDS):
+            for n in range(rounds):
                 order = (
                     (("replay", replay_url), ("serve", serve_url))
                     if n % 2
@@ -148,7 +149,7 @@ def answer_times(folder: Path) -> None:
                     times[name].append(time.perf_counter() - t)
         for name, values in times.items():
             q = statistics.quantiles(values, n=100)
-            print(f"{name}: getAssistant over loopback p50 {q[49] * 1000:.3f} ms, p99 {q[98] * 1000:.3f} ms ({ROUNDS})")
+            print(f"{name}: getAssistant over loopback p50 {q[49] * 1000:.3f} ms, p99 {q[98] * 1000:.3f} ms ({rounds})")
         r, s_ = (statistics.quantiles(times[k], n=100) for k in ("replay", "serve"))
         print(f"replay / serve: p50 {r[49] / s_[49]:.2f}x, p99 {r[98] / s_[98]:.2f}x")
     finally:
@@ -181,34 +182,38 @@ def _wait(base: str) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description="Start-up and answer time of the replay server; prints numbers.")
+    parser.add_argument("--quick", action="store_true", help="the smallest size: a smoke run, its numbers mean nothing")
+    quick = parser.parse_args().quick
+    loads_of, starts, rounds = (1, 1, 50) if quick else (5, 3, ROUNDS)
     contract = Contract.load()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         size = record(folder, contract)
         loads = []
-        for _ in range(5):
+        for _ in range(loads_of):
             t = time.perf_counter()
             cassettes = load_cassettes([folder])
             playback = Playback(cassettes.exchanges)
             loads.append(time.perf_counter() - t)
         print(f"{CASSETTES} cassettes, {len(playback)} interactions, {size / 1024:.0f} KB")
-        print(f"read + index: median {statistics.median(loads) * 1000:.0f} ms (of 5)")
-        runs = [start_once(folder) for _ in range(3)]
+        print(f"read + index: median {statistics.median(loads) * 1000:.0f} ms (of {loads_of})")
+        runs = [start_once(folder) for _ in range(starts)]
         print(
             f"process start -> listening: median {statistics.median(r[0] for r in runs) * 1000:.0f} ms,"
-            f" -> first answer: median {statistics.median(r[1] for r in runs) * 1000:.0f} ms (of 3)"
+            f" -> first answer: median {statistics.median(r[1] for r in runs) * 1000:.0f} ms (of {starts})"
         )
         with tempfile.TemporaryDirectory() as cache:
             env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
             env["PYTHONPYCACHEPREFIX"] = cache
             start_once(folder, env)  # writes the cache
-            runs = [start_once(folder, env) for _ in range(3)]
+            runs = [start_once(folder, env) for _ in range(starts)]
         print(
             f"  bytecode cached: -> listening: median {statistics.median(r[0] for r in runs) * 1000:.0f} ms,"
-            f" -> first answer: median {statistics.median(r[1] for r in runs) * 1000:.0f} ms (of 3)"
+            f" -> first answer: median {statistics.median(r[1] for r in runs) * 1000:.0f} ms (of {starts})"
         )
     with tempfile.TemporaryDirectory() as tmp:
-        answer_times(Path(tmp))
+        answer_times(Path(tmp), rounds)
 
 
 if __name__ == "__main__":

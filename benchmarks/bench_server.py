@@ -1,6 +1,6 @@
 """Speed of the reference server. Prints numbers; asserts nothing beyond every answer being a 200.
 
-    .venv/bin/python benchmarks/bench_server.py [COUNT]
+    .venv/bin/python benchmarks/bench_server.py [COUNT] [--quick]
 
 For getAssistant and createAssistant (COUNT requests each, default 2,000, after a short warm-up) it prints
 requests per second and p50 / p99 latency:
@@ -13,11 +13,11 @@ Target from the server issue: p50 <= 1 ms in process.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import socket
 import statistics
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -155,7 +155,11 @@ def loopback(app, count: int) -> None:
 
 
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    parser = argparse.ArgumentParser(description="Speed of the reference server; prints numbers.")
+    parser.add_argument("count", type=int, nargs="?", default=2000, help="requests per line")
+    parser.add_argument("--quick", action="store_true", help="the smallest size: a smoke run, its numbers mean nothing")
+    args = parser.parse_args()
+    count = 20 if args.quick else args.count
     contract = Contract.load()
     print(f"reference server, {count} requests per line (after {WARMUP} warm-up)")
     for self_check in (False, True):

@@ -1,7 +1,7 @@
 """How long `assistants-contract verify` takes, and what the quick setting still catches. Prints numbers; asserts
 nothing.
 
-    .venv/bin/python benchmarks/bench_verify.py [--faults]
+    .venv/bin/python benchmarks/bench_verify.py [--faults] [--quick]
 
 The reference server runs as `assistants-contract serve --api-key ...` in its own process; `verify` runs as
 the installed command, as a user runs it, and its JSON report gives the case counts. It prints:
@@ -11,10 +11,13 @@ the installed command, as a user runs it, and its JSON report gives the case cou
 - with `--faults`: the smoke setting against `serve --fault NAME` for every fault of the catalog, two servers at
   a time: how many make verify exit 1 naming an operation the fault breaks (the detection rate), and how long
   the catalog takes.
+With `--quick` (the smoke test's): only the smoke setting, for v2 alone at 1 case an operation and phase, and
+with `--faults` only the first two faults of the catalog; its numbers mean nothing.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import socket
 import subprocess
@@ -29,6 +32,7 @@ from assistants_contract.server.faults import FAULTS
 
 KEY = "sk-bench-verify-0000000000000000"
 SMOKE = ["--phases", "fuzzing,stateful,scenarios", "--max-examples", "3"]
+QUICK = ["--phases", "scenarios", "--max-examples", "1"]
 CLI = [sys.executable, "-m", "assistants_contract"]
 
 
@@ -67,22 +71,28 @@ def show(label: str, returncode: int, wall: float, report: dict) -> None:
         print(f"    {stage['version']} {stage['stage']:9} {stage['cases']:6} cases {stage['seconds']:6.1f} s")
 
 
-def detected(name: str) -> tuple[str, bool, float]:
+def detected(name: str, smoke: list[str]) -> tuple[str, bool, float]:
     with server("--fault", name) as url:
-        returncode, wall, report = verify(url, *SMOKE)
+        returncode, wall, report = verify(url, *smoke)
     operations = set(FAULTS[name].operations)
     named = any(f["operation_id"] in operations for f in report.get("failures", []))
     return name, returncode == 1 and named, wall
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description="How long verify takes; prints numbers.")
+    parser.add_argument("--faults", action="store_true", help="also the smoke setting against every fault")
+    parser.add_argument("--quick", action="store_true", help="the smallest size: a smoke run, its numbers mean nothing")
+    args = parser.parse_args()
+    smoke, faults = (QUICK, list(FAULTS)[:2]) if args.quick else (SMOKE, list(FAULTS))
     with server() as url:
-        show("verify, default settings", *verify(url, "--api-version", "both"))
-        show("verify, smoke setting   ", *verify(url, "--api-version", "both", *SMOKE))
-    if "--faults" in sys.argv:
+        if not args.quick:
+            show("verify, default settings", *verify(url, "--api-version", "both"))
+        show("verify, smoke setting   ", *verify(url, "--api-version", "v2" if args.quick else "both", *smoke))
+    if args.faults:
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=2) as pool:
-            results = list(pool.map(detected, FAULTS))
+            results = list(pool.map(lambda name: detected(name, smoke), faults))
         caught = [name for name, ok, _ in results if ok]
         print(
             f"fault catalog, smoke setting: {len(caught)}/{len(results)} detected"

@@ -4,7 +4,9 @@ gives the committed bytes."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from assistants_contract.contract import Contract
-from assistants_contract.record.session import DEFAULT_SEED, readme, record_cassettes
+from assistants_contract.record.session import DEFAULT_SEED, readme
 from assistants_contract.record.tours import TOURS
 from assistants_contract.sources import find_files, read_exchanges
 
-CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
+ROOT = Path(__file__).resolve().parents[1]
+CASSETTES = ROOT / "cassettes"
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -64,11 +67,27 @@ def test_the_readme_lists_every_file():
     assert len(listed) == sum(len(tour.versions) for tour in TOURS)
 
 
-def test_recording_again_gives_the_committed_bytes(tmp_path):
-    # Through the proxy, against the deterministic reference server, as `make cassettes` does.
-    written = record_cassettes(tmp_path, seed=DEFAULT_SEED, say=lambda line: None)
-    assert len(written) == len(_files(CASSETTES))
-    again, committed = _files(tmp_path), _files(CASSETTES)
+def test_recording_again_with_make_cassettes_gives_the_committed_bytes(tmp_path):
+    # `make cassettes` into a folder of the test's (with this checkout's .venv, so its install step has nothing to
+    # do): through the proxy, against the deterministic reference server.
+    if shutil.which("make") is None or not (ROOT / ".venv" / "bin" / "assistants-contract").exists():
+        pytest.skip("`make cassettes` needs make and this checkout's .venv")
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(ROOT), "cassettes", f"CASSETTES_OUT={tmp_path}"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    committed = _files(CASSETTES)
+    recorded = [line for line in done.stdout.splitlines() if line.startswith("recorded ")]
+    assert len(recorded) == len(committed) - 1  # a line per cassette written (and README.md)
+    assert done.stdout.splitlines()[-1] == f"record-cassettes: {len(committed) - 1} cassettes in {tmp_path}"
+    # Output to pipes, as in CI: the live counter of tours is not drawn.
+    assert "tour" not in done.stderr and "\r" not in done.stdout + done.stderr
+    again = _files(tmp_path)
     assert sorted(again) == sorted(committed)
     changed = [name for name in committed if again[name] != committed[name]]
     assert changed == [], "re-recorded cassettes differ from the committed ones: run `make cassettes`"

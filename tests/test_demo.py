@@ -1,13 +1,19 @@
-"""`assistants-contract demo`, run as a user runs it: a subprocess, then the files it leaves and what it printed.
+"""`make demo`, run as a user runs it: a subprocess, then the files it leaves and what it printed.
 
-One run is shared by the tests of this file (it takes about a minute). The Ctrl-C test interrupts a second run
-once the proxy is up, which is where most processes are alive.
+One run, through the make target (with this checkout's .venv, so its install step has nothing to do), is shared by
+the tests of this file (it takes about a minute). The Ctrl-C test interrupts a second run, of the command itself
+on a pseudo-terminal, while the openai client goes through the proxy, which is where most processes are alive.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pty
+import re
+import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +25,7 @@ import yaml
 
 from assistants_contract.record.redact import Redactor
 
+ROOT = Path(__file__).resolve().parents[1]
 DEMO = [sys.executable, "-m", "assistants_contract", "demo", "--out"]
 _TIMEOUT = 600
 
@@ -57,10 +64,21 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    folder = tmp_path_factory.mktemp("demo")
-    # A relative --out, as `make demo` gives it: the child processes run in folders of their own.
-    done = subprocess.run([*DEMO, "demo-output"], capture_output=True, text=True, timeout=_TIMEOUT, cwd=folder)
-    return Demo(folder / "demo-output", done)
+    if shutil.which("make") is None or not (ROOT / ".venv" / "bin" / "assistants-contract").exists():
+        pytest.skip("`make demo` needs make and this checkout's .venv")
+    out = tmp_path_factory.mktemp("demo") / "demo-output"
+    # DEMO_OUT relative to the checkout, as the target's default is: the child processes run in folders of their
+    # own, so the demo must resolve it first. Output to pipes, as in CI: no progress, only the summary.
+    relative = os.path.relpath(out, ROOT)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(ROOT), "demo", f"DEMO_OUT={relative}"],
+        capture_output=True,
+        text=True,
+        timeout=_TIMEOUT,
+        env=env,
+    )
+    return Demo(out, done)
 
 
 def test_the_demo_runs_every_part_as_expected_and_says_so(demo: Demo):
@@ -74,6 +92,17 @@ def test_the_demo_runs_every_part_as_expected_and_says_so(demo: Demo):
     assert "the reference server conforms: 0 failures (exit 0)" in stdout
     assert "does not conform" in stdout
     assert "Traceback" not in demo.done.stderr
+
+
+def test_the_demo_in_a_pipe_prints_the_summary_and_no_progress(demo: Demo):
+    assert demo.done.returncode == 0
+    lines = demo.done.stdout.splitlines()
+    # make echoes the command it runs; after it the demo's summary is all there is.
+    command = f"assistants-contract demo --out {os.path.relpath(demo.out, ROOT)}"
+    start = next(n for n, line in enumerate(lines) if line.endswith(command))
+    assert lines[start + 1 : start + 4] == ["", "assistants-contract demo: the summary", ""]
+    printed = lines + demo.done.stderr.splitlines()
+    assert [line for line in printed if line.startswith(("1/5", "2/5", "3-5/5")) or "\r" in line] == []
 
 
 def test_the_demo_leaves_its_files(demo: Demo):
@@ -140,23 +169,56 @@ def test_the_demo_leaves_no_process_behind(demo: Demo):
     assert processes_of(demo.out) == []
 
 
-def test_ctrl_c_stops_every_process_the_demo_started(tmp_path: Path):
-    out = tmp_path / "demo-output"
-    demo = subprocess.Popen([*DEMO, str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert demo.stdout is not None
-        deadline = time.monotonic() + 120
-        for line in demo.stdout:
-            if line.startswith("2/5") or time.monotonic() > deadline:
+class _Terminal:
+    """The reading end of a pseudo-terminal a child writes to, read as far as a child has written."""
+
+    def __init__(self) -> None:
+        self.primary, self.secondary = pty.openpty()
+        self.seen = ""
+
+    def read_until(self, text: str, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while text not in self.seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([self.primary], [], [], 0.2)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(self.primary, 65536)
+            except OSError:  # every writer has closed its end
                 break
+            if not chunk:
+                break
+            self.seen += chunk.decode(errors="replace")
+        return text in self.seen
+
+    def close(self) -> None:
+        for fd in (self.primary, self.secondary):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def test_ctrl_c_stops_every_process_the_demo_started_and_the_live_line_goes(tmp_path: Path):
+    # On a terminal (stderr a pseudo-terminal): the steps are one line rewritten in place, taken away before the
+    # line that says the demo was interrupted.
+    out = tmp_path / "demo-output"
+    terminal = _Terminal()
+    demo = subprocess.Popen([*DEMO, str(out)], stdout=subprocess.DEVNULL, stderr=terminal.secondary)
+    try:
+        assert terminal.read_until("\r2/5 the openai client, v1: threads", 120), terminal.seen[-2000:]
         assert processes_of(out), "the proxy should be running by now"
         demo.send_signal(signal.SIGINT)
-        _, stderr = demo.communicate(timeout=60)
+        demo.wait(timeout=60)
+        terminal.read_until("every process it started is stopped", 10)
     finally:
         if demo.poll() is None:
             demo.kill()
+        terminal.close()
     assert demo.returncode == 2
-    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert terminal.seen.startswith("\r1/5 the reference server, and the proxy in front of it"), terminal.seen[:200]
+    live, _ = terminal.seen.split("demo: interrupted; every process it started is stopped", 1)
+    assert "\n" not in live  # one line, redrawn
+    assert re.search(r"\r +\r$", live), live[-300:]  # and blanked out before the message
+    assert "Traceback" not in terminal.seen
     assert processes_of(out) == []
 
 

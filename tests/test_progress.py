@@ -38,17 +38,27 @@ def test_a_cleared_line_leaves_nothing_and_off_a_terminal_nothing_is_written():
     assert quiet.getvalue() == ""
 
 
-def _lint_stderr(*, terminal: bool) -> str:
-    argv = [sys.executable, "-m", "assistants_contract", "lint", str(CASSETTES / "v2"), "--format", "json"]
-    if not terminal:
-        return subprocess.run(argv, capture_output=True, text=True, timeout=120).stderr
+def test_a_live_line_finds_out_by_itself_whether_it_writes_to_a_terminal():
     primary, secondary = pty.openpty()
+    with open(secondary, "w", closefd=True) as on_terminal:
+        line = LiveLine(on_terminal)
+        line.show("verify: 3/40 cases", force=True)
+        line.clear()
+    drawn = _read_all(primary).decode()
+    assert line.enabled and drawn == "\rverify: 3/40 cases\r" + " " * 18 + "\r"
+    read_end, write_end = os.pipe()
+    with open(write_end, "w") as in_a_pipe:
+        line = LiveLine(in_a_pipe)
+        line.show("verify: 3/40 cases", force=True)
+        line.end()
+    with open(read_end) as piped:
+        assert not line.enabled and piped.read() == ""
+
+
+def _read_all(primary: int) -> bytes:
+    """What was written to a pseudo-terminal whose other end is closed; closes this end too."""
+    chunks = []
     try:
-        done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=secondary, timeout=120)
-        os.close(secondary)
-        secondary = -1
-        assert done.returncode == 1  # the errors cassette's deliberate errors
-        chunks = []
         while True:
             try:
                 chunk = os.read(primary, 65536)
@@ -57,11 +67,23 @@ def _lint_stderr(*, terminal: bool) -> str:
             if not chunk:
                 break
             chunks.append(chunk)
-        return b"".join(chunks).decode()
     finally:
         os.close(primary)
-        if secondary != -1:
-            os.close(secondary)
+    return b"".join(chunks)
+
+
+def _lint_stderr(*, terminal: bool) -> str:
+    argv = [sys.executable, "-m", "assistants_contract", "lint", str(CASSETTES / "v2"), "--format", "json"]
+    if not terminal:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=120).stderr
+    primary, secondary = pty.openpty()
+    try:
+        done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=secondary, timeout=120)
+    finally:
+        os.close(secondary)
+        written = _read_all(primary).decode()
+    assert done.returncode == 1  # the errors cassette's deliberate errors
+    return written
 
 
 def test_lint_counts_files_on_a_terminal_and_says_nothing_in_a_pipe():

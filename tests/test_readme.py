@@ -3,15 +3,20 @@ README shows names a command and options that exist."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
 import click
+import pytest
 
 from assistants_contract.cli import cli
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
 
 
 def _commands(group: click.Group = cli, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], click.Command]:
@@ -89,3 +94,34 @@ def test_every_command_line_in_the_readme_names_real_commands_and_options():
             if word.startswith("--") and word.split("=", 1)[0] not in known:
                 wrong.append(f"{' '.join(argv)}: {word}")
     assert wrong == []
+
+
+# The README says what each make target runs; `make -n` prints what it does run. The phrase is quoted from the
+# README, the command is the target's recipe without the .venv path.
+MAKE_TARGETS = [
+    (["demo"], "`make demo` (the same as `{}`", "assistants-contract demo --out demo-output"),
+    (["cassettes"], "make cassettes        # = {};", "assistants-contract record-cassettes --out cassettes"),
+    (
+        ["proxy"],
+        "`make proxy` runs `{}`",
+        "assistants-contract proxy --record out/cassettes --report out/report --listen-port 8080",
+    ),
+    (
+        ["proxy", "UPSTREAM=https://api.openai.com"],
+        "make proxy UPSTREAM=https://api.openai.com\n# the same as: {}",
+        "assistants-contract proxy --record out/cassettes --report out/report --listen-port 8080"
+        " --upstream https://api.openai.com",
+    ),
+]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+@pytest.mark.parametrize(("arguments", "phrase", "command"), MAKE_TARGETS)
+def test_what_the_readme_says_a_make_target_runs_is_what_it_runs(arguments: list[str], phrase: str, command: str):
+    said = " ".join(phrase.format(command).split())  # the README wraps a long command over lines
+    assert said in " ".join(README.replace("\\\n#", " ").split()), said
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    argv = ["make", "-n", "--no-print-directory", "-C", str(ROOT), *arguments]
+    recipe = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60, check=True).stdout
+    runs = " ".join(recipe.replace("\\\n", " ").split()).removeprefix(".venv/bin/")
+    assert runs == command

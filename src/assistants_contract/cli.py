@@ -700,14 +700,18 @@ def demo(out: Path) -> None:
     except ImportError as e:  # the openai client and pytest come with the `demo` extra
         click.echo(f"demo: {e}; install it with: pip install 'assistants-contract[demo]'", err=True)
         sys.exit(EXIT_UNUSABLE)
+    line = LiveLine(click.get_text_stream("stderr"))  # where the demo is, on a terminal; nothing in a CI log
     try:
-        outcome = run_demo(out, say=click.echo)
+        outcome = run_demo(out, progress=lambda text: line.show(text, force=True))
     except DemoFailed as e:
+        line.clear()
         click.echo(f"demo: {e}", err=True)
         sys.exit(EXIT_UNUSABLE)
     except KeyboardInterrupt:
+        line.clear()
         click.echo("demo: interrupted; every process it started is stopped", err=True)
         sys.exit(EXIT_UNUSABLE)
+    line.clear()
     click.echo(render(outcome), nl=False)
     sys.exit(EXIT_OK if outcome.as_expected else EXIT_VIOLATIONS)
 

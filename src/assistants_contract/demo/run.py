@@ -75,8 +75,12 @@ class DemoOutcome:
         return all(part.as_expected for part in self.parts)
 
 
-def run_demo(out: Path, *, say: Callable[[str], None] = print) -> DemoOutcome:
-    """Run the demo into `out` (emptied first); raises DemoFailed when a part cannot run."""
+def run_demo(out: Path, *, progress: Callable[[str], None] = print) -> DemoOutcome:
+    """Run the demo into `out` (emptied first); raises DemoFailed when a part cannot run.
+
+    `progress` gets a line at each step; each says where the demo is on its own (the command shows them on one
+    live line, rewritten in place, and not at all off a terminal). The summary is `render(outcome)`.
+    """
     from ..server import create_app
     from ..server.threaded import serve_in_thread
 
@@ -85,17 +89,17 @@ def run_demo(out: Path, *, say: Callable[[str], None] = print) -> DemoOutcome:
     _fresh(out)
     outcome = DemoOutcome(out)
     key = "sk-demo-" + secrets.token_hex(16)  # made up: the reference server takes any key, the proxy redacts it
-    say("1/5 the reference server, and the proxy in front of it")
+    progress("1/5 the reference server, and the proxy in front of it")
     with serve_in_thread(create_app(seed=SEED), server_headers=False) as root, _stopped(_proxy(root, out)) as proxy:
         proxy.start()
         try:
             proxy.wait_until_listening()
         except ProxyFailed as e:
             raise DemoFailed(str(e)) from None
-        say(f"2/5 the openai client through the proxy at {proxy.url}")
+        progress(f"2/5 the openai client through the proxy at {proxy.url}")
         client = OpenAI(base_url=proxy.url, api_key=key, max_retries=0, timeout=30)
         for version in ("v1", "v2"):
-            drive(client, version, say=lambda line: say(f"    {line}"))
+            drive(client, version, say=lambda line: progress(f"2/5 the openai client, {line}"))
         client.close()
         proxy.interrupt()
         try:
@@ -103,11 +107,7 @@ def run_demo(out: Path, *, say: Callable[[str], None] = print) -> DemoOutcome:
         except ProxyFailed as e:
             raise DemoFailed(str(e)) from None
     outcome.parts.append(_proxy_part(out, status, time.monotonic() - started))
-    say(
-        f"3-5/5, side by side: verify --api-version both --phases {VERIFY_STAGES} --max-examples"
-        f" {VERIFY_EXAMPLES} against the reference server and against one with faults ({', '.join(FAULTS)});"
-        " the cassette replayed in pytest (@pytest.mark.assistants_cassette); the v1 traffic checked for v2"
-    )
+    progress("3-5/5 side by side: verify (reference and faulty server), replay in pytest, migration")
     with _Children() as children:
         reference = _Verify(children, out / "verify-reference", ())
         faulty = _Verify(children, out / "verify-faulty", FAULTS)
@@ -115,8 +115,6 @@ def run_demo(out: Path, *, say: Callable[[str], None] = print) -> DemoOutcome:
         migration = _migration_part(out)  # in this process, while the children run
         parts = [reference.part(expect_failures=False), faulty.part(expect_failures=True), replay.part(), migration]
     outcome.parts.extend(parts)
-    for part in parts:
-        say(f"    {part.name}: {part.lines[0]}")
     outcome.files = sorted(
         p for p in out.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.name != _MARK
     )
