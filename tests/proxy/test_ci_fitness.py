@@ -312,6 +312,25 @@ def test_a_stalled_worker_is_replaced_and_nothing_is_lost(tmp_path, upstream):
     assert (report["exchanges"], report["errors"], report["warnings"]) == (5, 0, 1)
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the worker through /proc")
+def test_ctrl_c_while_the_worker_starts_loses_nothing(tmp_path, upstream):
+    # Ctrl-C in a terminal signals the proxy's whole process group. The checking worker, still importing then, must
+    # not get it: it would die with a traceback, and its jobs go on in the proxy, into a second cassette.
+    with proxy(tmp_path, "--record", "record", "--report", "report", upstream=upstream) as p:
+        _worker_of(p.proc.pid)  # it has started (the proxy starts it once it listens), and is importing now
+        with httpx.Client(base_url=p.url, timeout=10) as client:
+            assert client.get("/v1/assistants", headers=AUTHORIZED).status_code == 200
+        os.killpg(p.proc.pid, signal.SIGINT)
+        p.proc.wait(30)
+        for reader in p._readers:
+            reader.join(5)
+    output = p.stdout + p.stderr
+    assert p.proc.returncode == 0, output
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output
+    assert [path.name.endswith("-continued.yaml") for path in p.record_dir.glob("*.yaml")] == [False], output
+    assert len(p.interactions()) == 1
+
+
 # --- a port in use -----------------------------------------------------------------------------------------
 
 

@@ -222,10 +222,13 @@ class WorkerBackend:
         self._watched: tuple[str | None, float] = (None, 0.0)  # the oldest pending job, and since when
         sources = {version: document.source for version, document in contract.documents.items()}
         prefixes = next(iter(contract.documents.values())).prefixes
+        # In a process group of its own: a Ctrl-C in the terminal reaches the proxy's whole group, and would kill a
+        # worker still importing, before `main` could ignore it. The proxy ends it by closing its input.
         self._proc = subprocess.Popen(
             [sys.executable, "-c", _ENTRY],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            process_group=0,
         )
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._stdout = self._proc.stdout.fileno()
@@ -461,8 +464,8 @@ class WorkerBackend:
 
 
 def main() -> int:
-    # Ctrl-C in a terminal reaches the whole process group; the proxy decides when this ends, by closing stdin
-    # once it has sent the last job (or by dying: then too stdin ends, after the jobs it sent).
+    # The proxy decides when this ends, by closing stdin once it has sent the last job (or by dying: then too
+    # stdin ends, after the jobs it sent). A SIGINT sent to this process by hand is ignored as well.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     stdin, stdout = sys.stdin.buffer.fileno(), sys.stdout.buffer
     sys.stdout = sys.stderr  # stdout carries the outcomes: anything printed goes to the proxy's terminal instead
