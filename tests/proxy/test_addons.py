@@ -12,7 +12,7 @@ from mitmproxy.test import taddons, tflow, tutils
 
 from assistants_contract.proxy.addons import KEY, ContractCheck, Mark, Record, Redact, Report, default_addons
 from assistants_contract.proxy.worker import WorkerBackend
-from assistants_contract.sources.mitmproxy_flow import request_from_flow
+from assistants_contract.sources.mitmproxy_flow import request_from_flow, response_from_flow
 
 HEADERS = {"OpenAI-Beta": "assistants=v2", "Authorization": "Bearer sk-live-abcdefghijklmnopqrstuvwx"}
 THREAD = {"id": "thread_abc", "object": "thread", "created_at": 1, "metadata": {}, "tool_resources": {}}
@@ -322,3 +322,47 @@ def test_a_body_the_checker_cannot_judge_is_a_violation_and_the_flow_is_recorded
     (interaction,) = yaml.safe_load(cassette.read_text())["interactions"]
     assert code in [v["code"] for v in interaction[KEY]["violations"]]
     assert report.summary.exchanges == 1
+
+
+@pytest.mark.parametrize("http2", [False, True])
+@pytest.mark.parametrize("first_line", ["origin", "absolute", "authority"])
+@pytest.mark.parametrize("path", ["/v1/threads?limit=2", "/", "*"])
+@pytest.mark.parametrize(
+    "host", [None, "", "api.openai.com", "api.openai.com:443", "127.0.0.1:8000", "[::1]:8080", "bücher.de", "a:b:c"]
+)
+def test_the_request_url_is_the_one_mitmproxy_shows(host, path, first_line, http2):
+    # request_from_flow keeps the scheme and authority of a Host header it has seen; the URL must stay exactly
+    # what mitmproxy's own `pretty_url` gives, for every form of request line and Host header.
+    for scheme in ("http", "https"):
+        f = tflow.tflow()
+        req = f.request
+        req.scheme, req.path, req.data.first_line_format = scheme, path, first_line
+        if http2:
+            req.http_version = "HTTP/2.0"
+            req.authority = host or ""
+        req.headers.pop("Host", None)
+        if host is not None:
+            req.headers["Host"] = host
+        assert request_from_flow(f).url == req.pretty_url
+
+
+def test_only_a_findings_outcome_carries_headers_and_bodies(contract):
+    # A conforming flow is counted and logged: its outcome holds the method, URL and status, nothing to redact or
+    # carry back. A finding's outcome is whole, and redacted, since the reports show it.
+    from assistants_contract.proxy.finish import Finisher, Job
+
+    finisher = Finisher(contract)
+    good = flow(response=THREAD)
+    bad = flow(response={**THREAD, "created_at": "yesterday"})
+    outcomes = []
+    for f in (good, bad):
+        job = Job(f.id, request_from_flow(f), response_from_flow(f), (), True, True, True, True)
+        outcomes.append(finisher.finish(job))
+    conforming, finding = outcomes
+    assert conforming.result.ok and not finding.result.ok
+    assert (conforming.exchange.request.method, conforming.exchange.request.url) == ("POST", good.request.pretty_url)
+    assert conforming.exchange.response.status == 200
+    assert not conforming.exchange.request.headers and conforming.exchange.request.body is None
+    assert not conforming.exchange.response.headers and conforming.exchange.response.body is None
+    assert finding.exchange.request.headers["authorization"] == "Bearer sk-REDACTED"
+    assert b"yesterday" in finding.exchange.response.body

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import itertools
 import logging
 import os
@@ -476,6 +477,7 @@ def main() -> int:
     start = messages.pop(0)
     contract = Contract.load(start.settings.version, paths=start.sources, prefixes=start.prefixes)
     finisher = Finisher(contract, start.settings)
+    gc.freeze()  # the contract stays to the end: collections need not scan it (see ContractCheck.running)
     stdout.write(_frame(_Ready()))
     stdout.flush()
     try:
