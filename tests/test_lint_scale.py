@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from assistants_contract import Contract
 from assistants_contract._models import Severity
-from assistants_contract.lint import lint_file, lint_files
+from assistants_contract.lint import Verdicts, lint_file, lint_files
 from assistants_contract.record.cassette import serialize_interaction
 from assistants_contract.report import Summary, json_report, junit
 from assistants_contract.sources import cassette_lines, find_files, read_exchanges
@@ -303,6 +303,43 @@ def test_a_request_recorded_again_is_a_warning_naming_the_earlier_one(tmp_path, 
     # After the exchange's own findings, as the exchange's last.
     of_five = [f.violation.code for f in done.summary.findings if f.index == 5]
     assert of_five[-1] == REPEATED and "request.body.unknown_property" in of_five
+
+
+def test_a_remembered_request_verdict_is_what_checking_the_exchange_gives(tmp_path, contract):
+    """lint remembers the request half of recent requests' verdicts (`Verdicts`): a request equal to an earlier one
+    but for a header, or answered otherwise, still gets what `contract.check` gives it; and the memory is bounded."""
+    created = json.dumps({**THREAD, "metadata": {"a": "1"}})
+    path = write(
+        tmp_path / "again.yaml",
+        record(uri=RUN),
+        record(uri=RUN, headers={"openai-beta": ["assistants=v2"]}),  # no Authorization header
+        record(uri=RUN, headers={**V2, "openai-beta": ["assistants=v1"]}),  # the other version's document
+        record(uri=RUN, status=404, response_body='{"error": {"message": "No run found", "type": "x"}}'),
+        record(uri=RUN, response_body='{"id": 5}'),  # the same request, a body that breaks the contract
+        record(method="POST", uri=THREADS, body='{"metadata": {"a": "1"}}', response_body=created),
+        record(method="POST", uri=THREADS, body='{"metadata": 5}', response_body=created),
+        record(method="POST", uri=THREADS, body='{"metadata": {"a": "1"}}', response_body="not JSON"),
+        record(
+            method="POST",
+            uri=THREADS,
+            body='{"metadata": {"a": "1"}}',
+            headers={**V2, "content-type": ["text/plain"]},
+            response_body=created,
+        ),
+    )
+    exchanges = list(exchanges_from_lines(path))
+    verdicts = Verdicts(contract, remember=len(exchanges))
+    results = [verdicts.check(e) for e in exchanges * 2]
+    assert results == [contract.check(e) for e in exchanges * 2]
+    assert len({tuple(r.violations) for r in results}) >= 7  # the variants are told apart, not all alike
+    assert len(verdicts) == len(exchanges) - 3  # the same request as #0, answered otherwise: remembered once
+    small = Verdicts(contract, remember=2)
+    assert [small.check(e) for e in exchanges * 2] == results
+    assert len(small) == 2
+    large = json.dumps({"metadata": {"a": "x" * 5000}})  # past what a remembered request may hold
+    big = next(exchanges_from_lines(write(tmp_path / "big.yaml", record(method="POST", uri=THREADS, body=large))))
+    assert small.check(big) == contract.check(big) and len(small) == 2
+    assert big.request not in [match.request for match, _ in small._requests.values()]
 
 
 def test_repeats_are_counted_per_cassette(tmp_path, contract):

@@ -4,7 +4,8 @@
         summary.merge(outcome.summary) if outcome.summary else print(outcome.error)
 
 Each file is checked as it is read, and what is kept of it is what the reports need: a `Summary` of its own
-(findings and counts), never its exchanges. The proxy's own cassettes are read a line at a time
+(findings and counts), never its exchanges; a request recorded again (a poll) has its request's verdict remembered
+from the last time (`Verdicts`). The proxy's own cassettes are read a line at a time
 (`sources.cassette_lines`), so memory stays flat however long the file; any other file, or one that reader does not
 take on, is read through vcrpy as a whole (`sources.read_exchanges`).
 
@@ -26,14 +27,17 @@ from __future__ import annotations
 import functools
 import hashlib
 from array import array
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
 
 from ._exceptions import SourceError
 from ._models import CheckResult, Exchange, Side, Violation
 from .contract import Contract
+from .contract.checks import Match
 from .contract.codes import severity_of
 from .replay.matching import RequestKey, request_key
 from .report.summary import Finding, Summary, Unusable
@@ -53,6 +57,7 @@ __all__ = [
     "READERS",
     "FileOutcome",
     "RepeatedRequests",
+    "Verdicts",
     "digest",
     "keyed",
     "lint_file",
@@ -65,6 +70,8 @@ READERS = ("auto", "vcrpy")  # vcrpy: every file through vcrpy, as lint read the
 PIECE_BYTES = 16 * 2**20  # about 8,000 interactions, a second or two of work
 _DIGEST = 16
 _SMALL = 2048  # bytes of a request body whose key may be remembered
+_REMEMBERED = 256  # requests whose verdict is remembered (`Verdicts`)...
+_REMEMBERED_BYTES = 4096  # ...each of at most these bytes of URL, headers and body: a few MB in all
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +166,53 @@ def digest(key: RequestKey) -> bytes:
     return h.digest()
 
 
+_SameRequest = tuple[str, str, bytes | None, tuple[tuple[str, str], ...]]  # method, URL, body, headers
+
+
+class Verdicts:
+    """`contract.check`, with the request's half of the verdict remembered for the last few small requests.
+
+    A cassette records the same request again and again (a poll, a list fetched after each write), and the request's
+    routing, parameters and body get the same verdict each time: it depends on the method, URL, headers and body
+    alone. So the match and the request's violations are kept for the last `remember` requests of at most
+    `_REMEMBERED_BYTES`, keyed by all four, and only the response is checked again. The response's checks see the
+    remembered match, whose request is equal to this one in all that they read."""
+
+    def __init__(self, contract: Contract, remember: int = _REMEMBERED) -> None:
+        self._contract = contract
+        self._remember = remember
+        # An OrderedDict, not a dict: taking a dict's first key again and again, after as many deletions from its
+        # front, scans past the deleted slots each time.
+        self._requests: OrderedDict[_SameRequest, tuple[Match, list[Violation]]] = OrderedDict()
+
+    def __len__(self) -> int:
+        """How many requests' verdicts are remembered now."""
+        return len(self._requests)
+
+    def check(self, exchange: Exchange) -> CheckResult:
+        """What `contract.check(exchange)` gives."""
+        contract, request = self._contract, exchange.request
+        headers = tuple(request.headers.items())
+        size = len(request.url) + len(request.body or b"") + sum(map(len, chain.from_iterable(headers)))
+        if size > _REMEMBERED_BYTES:
+            return contract.check(exchange)
+        key = (request.method, request.url, request.body, headers)
+        known = self._requests.get(key)
+        if known is None:
+            match = contract.match(request)
+            known = self._requests[key] = match, contract.check_request(match)
+            if len(self._requests) > self._remember:
+                self._requests.popitem(last=False)  # the least recently seen
+        else:
+            self._requests.move_to_end(key)
+        match, found = known
+        if exchange.response is not None:
+            found = found + contract.check_response(match, exchange.response)
+        else:
+            found = list(found)
+        return CheckResult(match.version, match.operation_id, found)
+
+
 def lint_file(path: str | Path, contract: Contract, *, reader: str = "auto") -> FileOutcome:
     """Check every exchange of one file, and the file for repeated requests. A file that cannot be used is an
     outcome with its error, never an exception: the other files of a run are still checked."""
@@ -242,8 +296,9 @@ def lint_files(
 def _check(exchanges: Iterable[Exchange], contract: Contract) -> Summary:
     summary = Summary(documented={})
     repeats = RepeatedRequests()
+    verdicts = Verdicts(contract)
     for exchange in exchanges:
-        result = contract.check(exchange)
+        result = verdicts.check(exchange)
         repeat = repeats.check(exchange, result.operation_id)
         if repeat is not None:
             result = CheckResult(result.version, result.operation_id, [*result.violations, repeat])
@@ -276,9 +331,10 @@ class _Piece:
 def _lint_piece(path: Path, start: int, end: int, contract: Contract) -> _Piece | None:
     piece = _Piece(Summary(documented={}))
     seen: set[bytes] = set()
+    verdicts = Verdicts(contract)
     try:
         for offset, exchange in exchanges_between(path, str(path), start, end):
-            result = contract.check(exchange)
+            result = verdicts.check(exchange)
             piece.summary.add(exchange, result)
             key, key_digest = keyed(exchange)
             if key_digest in seen:

@@ -26,6 +26,11 @@ _UNPARSED = object()
 # Python's int() and float() also take "1_00" and non-ASCII digits; a query string's numbers are plain ASCII.
 _INTEGER = re.compile(r"-?[0-9]+")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+_PARAMETER_CODES = {
+    "path": "request.path.invalid",
+    "query": "request.query.invalid",
+    "header": "request.header.invalid",
+}
 
 
 @dataclass(slots=True)
@@ -53,8 +58,9 @@ class Match:
     def query(self) -> dict[str, list[str]]:
         if self._query is None:
             parsed: dict[str, list[str]] = {}
-            for name, value in parse_qsl(urlsplit(self.request.url).query, keep_blank_values=True):
-                parsed.setdefault(name, []).append(value)
+            if "?" in self.request.url:  # most requests have no query: not worth splitting the URL for
+                for name, value in parse_qsl(urlsplit(self.request.url).query, keep_blank_values=True):
+                    parsed.setdefault(name, []).append(value)
             self._query = parsed
         return self._query
 
@@ -155,9 +161,7 @@ def parameters(match: Match) -> Iterator[Violation]:
         if param.location == "header" and param.name == "openai-beta":
             continue  # version selection checks this header (it chose the document)
         raw = _raw_parameter(match, param)
-        code = {"path": "request.path.invalid", "query": "request.query.invalid", "header": "request.header.invalid"}[
-            param.location
-        ]
+        code = _PARAMETER_CODES[param.location]
         pointer = "/" + param.name
         if raw is None:
             if param.required:
@@ -183,6 +187,8 @@ def parameters(match: Match) -> Iterator[Violation]:
 def unknown_query(match: Match) -> Iterator[Violation]:
     operation = match.operation
     assert operation is not None
+    if not match.query:
+        return
     known = {p.name for p in operation.parameters if p.location == "query"}
     for name in match.query:
         if name not in known and name not in ("api-key", "api_key"):

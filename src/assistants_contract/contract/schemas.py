@@ -60,10 +60,30 @@ def json_pointer(parts: list[str | int] | tuple[str | int, ...]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+_DRAFT = "https://json-schema.org/draft/2020-12/schema"
+_ROOT_URI = "urn:assistants-contract:schemas"  # the name a registry gives the compiled root (`_registry`)
+
+
 def _compiled(root: dict, name: str) -> Any:
-    """The validator of entry `name` of `root`. Its errors' schema paths start at the root (`$defs/<name>/...`)
+    """The validator of entry `name` of `root`, with a copy of the whole root of its own: to say which entry does
+    not compile (`SchemaSet._check_compiles`). Its errors' schema paths start at the root (`$defs/<name>/...`)
     where a location's own validator starts them at the location; `SchemaSet._refine` reads both the same."""
     return jsonschema_rs.validator_for({**root, "$ref": f"#/$defs/{name}"}, validate_formats=True)
+
+
+def _registry(root: dict) -> Any:
+    """The root held once, for the validators of its entries (`_entry_validator`) to share."""
+    return jsonschema_rs.Registry([(_ROOT_URI, root)])
+
+
+def _entry_validator(registry: Any, name: str) -> Any:
+    """The validator of entry `name` of the root `registry` holds: its errors are those `_compiled` gives, schema
+    paths and all. Compiled against the registry's one copy of the root, an entry costs a few KB and a fraction of
+    a millisecond; with a copy of the root each (`_compiled`), the hundred or so entries a long cassette reaches
+    held some 0.7 MB apiece, in every process of `lint --jobs`."""
+    return jsonschema_rs.validator_for(
+        {"$schema": _DRAFT, "$ref": f"{_ROOT_URI}#/$defs/{name}"}, registry=registry, validate_formats=True
+    )
 
 
 def _unescape(token: str) -> str:
@@ -115,16 +135,19 @@ class SchemaSet:
         self._names = {key: f"s{i}" for i, key in enumerate(entries)}
         self._keys = {name: key for key, name in self._names.items()}
         self._root = {
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$schema": _DRAFT,
             "components": {"schemas": dict(schemas)},
             "$defs": {self._names[key]: schema for key, (schema, _) in entries.items()},
         }
-        # Each entry's validators are compiled on first use (a few ms each), not all at load: compiling every
-        # entry apart, twice over, was most of the time to load a contract. What is found at load stays the same:
+        # Each entry's validators are compiled on first use, against one registry of the root per form (see
+        # `_entry_validator`), not all at load: compiling every entry apart, twice over, with a copy of the root
+        # each, was most of the time to load a contract. What is found at load stays the same:
         # `_check_compiles` compiles all the entries at once, as one validator, which costs a tenth as much.
         self._check_compiles()
         self._closed_by_key: dict[str, Any] = {}
+        self._closed_registry: Any = None  # made on first need, as the validators are
         self._open_root: dict | None = None  # made on first need: only a body that fails the closed form needs it
+        self._open_registry: Any = None
         self._open_by_key: dict[str, Any] = {}
 
     def _check_compiles(self) -> None:
@@ -142,7 +165,9 @@ class SchemaSet:
             raise ValueError(_first_line(e)) from e
 
     def _closed(self, key: str) -> Any:
-        validator = self._closed_by_key[key] = _compiled(self._root, self._names[key])
+        if self._closed_registry is None:
+            self._closed_registry = _registry(self._root)
+        validator = self._closed_by_key[key] = _entry_validator(self._closed_registry, self._names[key])
         return validator
 
     def _open(self, key: str) -> Any:
@@ -153,7 +178,8 @@ class SchemaSet:
                 for schema in [*root["components"]["schemas"].values(), *root["$defs"].values()]:
                     _open_in_place(schema)
                 self._open_root = root
-            validator = self._open_by_key[key] = _compiled(self._open_root, self._names[key])
+                self._open_registry = _registry(root)
+            validator = self._open_by_key[key] = _entry_validator(self._open_registry, self._names[key])
         return validator
 
     def node(self, key: str) -> Any:

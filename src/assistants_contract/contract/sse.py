@@ -40,17 +40,34 @@ class SSEParser:
             self._started = True
             if self._buffer.startswith(b"\xef\xbb\xbf"):
                 self._buffer = self._buffer[3:]  # the format says to skip one leading BOM
+        # Lines are read at an offset into the buffer, which is cut once at the end: a whole body fed at once
+        # is not copied again for each of its lines, nor searched again for a CR it does not have.
+        buffer, start = self._buffer, 0
+        cr, lf = buffer.find(b"\r"), buffer.find(b"\n")
         events: list[SSEEvent] = []
         while True:
-            line, found = self._next_line()
-            if not found:
-                return events
+            if cr != -1 and cr < start:
+                cr = buffer.find(b"\r", start)
+            if lf != -1 and lf < start:
+                lf = buffer.find(b"\n", start)
+            if cr == -1 and lf == -1:
+                break
+            if cr != -1 and (lf == -1 or cr < lf):
+                if cr == len(buffer) - 1:
+                    break  # a lone CR at the end may be the first half of CRLF
+                end, skip = cr, 2 if buffer[cr + 1 : cr + 2] == b"\n" else 1
+            else:
+                end, skip = lf, 1
+            line = buffer[start:end].decode("utf-8", "replace")
+            start = end + skip
             if line == "":
                 if self._has_fields:
                     events.append(SSEEvent(self._event or "message", "\n".join(self._data), self._id))
                 self._event, self._data, self._has_fields = "", [], False
                 continue
             self._field(line)
+        self._buffer = buffer[start:] if start else buffer
+        return events
 
     def finish(self) -> list[SSEEvent]:
         """The stream ended: a trailing lone CR was a line end after all. Returns the events that completes."""
@@ -58,21 +75,6 @@ class SSEParser:
             self._buffer += b"\n"
             return self.feed(b"")
         return []
-
-    def _next_line(self) -> tuple[str, bool]:
-        buffer = self._buffer
-        cr, lf = buffer.find(b"\r"), buffer.find(b"\n")
-        if cr == -1 and lf == -1:
-            return "", False
-        if cr != -1 and (lf == -1 or cr < lf):
-            if cr == len(buffer) - 1:
-                return "", False  # a lone CR at the end may be the first half of CRLF
-            end, skip = cr, 2 if buffer[cr + 1 : cr + 2] == b"\n" else 1
-        else:
-            end, skip = lf, 1
-        line = buffer[:end].decode("utf-8", "replace")
-        self._buffer = buffer[end + skip :]
-        return line, True
 
     def _field(self, line: str) -> None:
         if line.startswith(":"):

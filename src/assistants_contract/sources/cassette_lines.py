@@ -66,6 +66,7 @@ _STATUS_KEYS = frozenset({"code", "message"})
 _BODY_KEYS = frozenset({"string"})
 _VERDICT_KEYS = frozenset({"version", "operation_id", "violations"})
 _YAML_HEADER = HEADER.decode("ascii")
+_READ_BUFFER = 1 << 16  # the default 8 KB holds a few lines: a read from the OS every few interactions
 
 
 class NotLineCassette(ValueError):
@@ -101,7 +102,7 @@ def exchanges_between(
     source = str(path) if source is None else source
     index = 0
     try:
-        with open(path, "rb") as f:
+        with open(path, "rb", buffering=_READ_BUFFER) as f:
             offset = start
             if start == 0:
                 if f.read(len(HEADER)) != HEADER:
@@ -229,44 +230,52 @@ def _plain_exchange(record: Any, source: str, index: int) -> Exchange | None:
         except ValueError:
             pass  # as exchange_from_vcr: the body may be stored decoded under its header
     return Exchange(
-        Request(method, uri, request_headers, body), Response(status["code"], response_headers, data), source, index
+        Request(method, uri, Headers._lowered(request_headers), body),
+        Response(status["code"], Headers._lowered(response_headers), data),
+        source,
+        index,
     )
 
 
-def _first_values(headers: Any) -> Headers | None:
+def _first_values(headers: Any) -> dict[str, str] | None:
+    """The request's headers as `Headers` holds them (lower-case names), or None for another shape."""
     if type(headers) is not dict:
         return None
     merged: dict[str, str] = {}
     for name, values in headers.items():
-        if type(values) is not list or not values or len(name) > _LONGEST_KEY:
+        # The first value only: vcrpy keeps no other, so what they are cannot change the exchange.
+        if type(values) is not list or not values or len(name) > _LONGEST_KEY or type(values[0]) is not str:
             return None
-        first = values[0]  # vcrpy keeps no other: what they are cannot change the exchange
-        if type(first) is not str:
-            return None
-        merged[name.lower()] = first
-    return Headers._lowered(merged)
+        merged[name.lower()] = values[0]
+    return merged
 
 
-def _joined_values(headers: Any) -> Headers | None:
+def _joined_values(headers: Any) -> dict[str, str] | None:
+    """The response's headers as `Headers` holds them (lower-case names, values joined), or None for another shape."""
     if type(headers) is not dict:
         return None
     merged: dict[str, str] = {}
     for name, values in headers.items():
         if type(values) is not list or len(name) > _LONGEST_KEY:
             return None
-        for value in values:
-            if type(value) is not str:
-                return None
-        joined = ", ".join(values)
+        if len(values) == 1 and type(values[0]) is str:
+            joined = values[0]  # the usual case, and what joining one value gives
+        else:
+            for value in values:
+                if type(value) is not str:
+                    return None
+            joined = ", ".join(values)
         lower = name.lower()
         merged[lower] = f"{merged[lower]}, {joined}" if lower in merged else joined  # as Headers joins them
-    return Headers._lowered(merged)
+    return merged
 
 
 def _verdict_fits(verdict: Any) -> bool:
     """Whether YAML reads the recorded verdict too (vcrpy ignores it, but a key YAML refuses fails the file)."""
     if type(verdict) is dict and verdict.keys() <= _VERDICT_KEYS and verdict.get("violations") == []:
-        return not any(isinstance(verdict.get(k), dict | list) for k in ("version", "operation_id"))
+        return not isinstance(verdict.get("version"), dict | list) and not isinstance(
+            verdict.get("operation_id"), dict | list
+        )
     return _keys_fit(verdict)
 
 
