@@ -2,32 +2,30 @@
 an upstream, a client's requests through it, Ctrl-C, then the cassette and reports it leaves.
 
 The README's command against the real API is this target with `UPSTREAM=https://api.openai.com`; no test here
-reaches the real API (no key, no network), so the upstream is a local `assistants-contract serve`, which
-answers as the API does.
+reaches the real API (no key, no network), so the upstream is the reference server on loopback, which answers as
+the API does.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import yaml
+from proxy_e2e.support import free_port, wait_listening
+from server.support import serve
 
 from assistants_contract.record.redact import Redactor
+from assistants_contract.server import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = [sys.executable, "-m", "assistants_contract"]
 KEY = "sk-" + "makeproxy" + "k" * 24  # key-shaped, so the redaction of the cassette is seen; built at run time
 V2 = {"OpenAI-Beta": "assistants=v2", "Authorization": f"Bearer {KEY}"}
 
@@ -35,41 +33,6 @@ pytestmark = pytest.mark.skipif(
     shutil.which("make") is None or not (ROOT / ".venv" / "bin" / "assistants-contract").exists(),
     reason="`make proxy` needs make and this checkout's .venv",
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _serve() -> Iterator[str]:
-    """`assistants-contract serve` on a free port; its origin (the upstream, as `https://api.openai.com` is)."""
-    server = subprocess.Popen([*CLI, "serve", "--port", "0"], stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        banner = server.stdout.readline()  # it binds, then says where
-        url = next(word for word in banner.split() if word.startswith("http://"))
-        yield url.removesuffix("/v1")
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def _wait_for(port: int, make: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if make.poll() is not None:
-            raise AssertionError(f"make proxy exited with {make.returncode}:\n{log.read_text()}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"make proxy did not listen on {port} within {timeout} s:\n{log.read_text()}")
 
 
 def _wait_for_text(text: str, log: Path, timeout: float = 60) -> None:
@@ -81,15 +44,16 @@ def _wait_for_text(text: str, log: Path, timeout: float = 60) -> None:
 
 
 def test_make_proxy_checks_records_and_reports_what_a_client_sends_through_it(tmp_path: Path):
-    port, out, log = _free_port(), tmp_path / "out", tmp_path / "make.log"
+    port, out, log = free_port(), tmp_path / "out", tmp_path / "make.log"
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
-    with _serve() as upstream, log.open("w") as written:
+    with serve(create_app("stateful")) as server, log.open("w") as written:
+        upstream = server.root
         argv = ["make", "--no-print-directory", "-C", str(ROOT), "proxy"]
         argv += [f"UPSTREAM={upstream}", f"PROXY_PORT={port}", f"PROXY_OUT={out}"]
         # A session of its own, so that Ctrl-C can go to make and the proxy together, as a terminal sends it.
         make = subprocess.Popen(argv, stdout=written, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         try:
-            _wait_for(port, make, log)
+            wait_listening(port, make, "make proxy", log.read_text, timeout=60)
             with httpx.Client(base_url=f"http://127.0.0.1:{port}/v1", headers=V2, timeout=30) as client:
                 made = client.post("/assistants", json={"model": "gpt-4o", "name": "through make proxy"})
                 assert made.status_code == 200, made.text

@@ -12,11 +12,9 @@ password of the URL it cannot reach.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 import pytest
 from mitmproxy.test import taddons, tflow, tutils
-from proxy_e2e.support import MITMDUMP, SECRET_KEY, SECRET_ORG, free_port, mitm, scan_for_secrets
+from proxy_e2e.support import MITMDUMP, SECRET_KEY, SECRET_ORG, free_port, mitm, scan_for_secrets, wait_listening
 from server.support import V2, serve
 
 from assistants_contract import CheckResult, Exchange, Headers, Request, Response, Severity, Side, Violation
@@ -491,17 +489,6 @@ def test_the_internal_error_line_is_redacted(contract, monkeypatch, caplog) -> N
         assert not leaks(caplog.text, secret), caplog.text
 
 
-def _wait_listening(port: int, proc: subprocess.Popen, log: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the proxy exited with {proc.returncode}:\n{log.read_text()}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"the proxy did not listen on {port}:\n{log.read_text()}")
-
-
 def _send_secrets(base: str) -> None:
     headers = {**V2, "Authorization": f"Bearer {SECRET_KEY}", "OpenAI-Organization": SECRET_ORG}
     with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
@@ -532,7 +519,7 @@ def test_assistants_contract_proxy_prints_and_writes_no_secret(contract, tmp_pat
         env = {**os.environ, "HOME": str(tmp_path)}  # mitmproxy's CA goes into ~/.mitmproxy
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
         try:
-            _wait_listening(port, proc, log)
+            wait_listening(port, proc, "the proxy", log.read_text)
             _send_secrets(f"http://127.0.0.1:{port}")
             time.sleep(0.5)
             proc.send_signal(signal.SIGINT)

@@ -27,6 +27,7 @@ import httpx
 import pytest
 import yaml
 from canned_server import CannedServer
+from proxy_e2e.support import free_port
 
 from assistants_contract.contract import Contract
 from assistants_contract.proxy.runner import ProxyOutcome
@@ -47,12 +48,6 @@ def upstream() -> Iterator[str]:
     routes = {("GET", "/v1/assistants"): (200, JSON, EMPTY_PAGE)}
     with CannedServer(routes) as server:
         yield server.url
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Proxy:

@@ -12,7 +12,7 @@ import string
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +33,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_listening(
+    port: int, proc: subprocess.Popen, what: str, output: Callable[[], str], timeout: float = 30
+) -> None:
+    """Until something listens on `port`; fails with `output()` if `proc` (which is to listen there) exits first or
+    the time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}:\n{output()}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on {port} within {timeout} s:\n{output()}")
 
 
 class Mitm:
@@ -82,17 +97,7 @@ class Mitm:
         tmp.mkdir(parents=True, exist_ok=True)
         self.log = open(tmp / "mitmdump.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
-        self._wait()
-
-    def _wait(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"mitmdump exited with {self.proc.returncode}:\n{self.output()}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                return
-            time.sleep(0.05)
-        raise RuntimeError(f"mitmdump did not listen on {self.port} within {timeout} s:\n{self.output()}")
+        wait_listening(self.port, self.proc, "mitmdump", self.output)
 
     def output(self) -> str:
         if not self.log.closed:
