@@ -169,15 +169,19 @@ def load_round(pool: ThreadPoolExecutor, clients: list[httpx.Client], url: str, 
     """`size` requests to `url`, each client sending its share one after the other, all clients at once.
 
     A failed answer is counted, not raised: the reference server (uvicorn) closes a keep-alive connection after
-    5 s idle, and a mitmdump that reuses one just then answers 502, bare or with the addon alike."""
+    5 s idle, and a mitmdump that reuses one just then answers 502, bare or with the addon alike; a client that
+    reuses one itself (direct) gets no answer at all."""
     share = size // len(clients)
 
     def run(client: httpx.Client) -> list[tuple[float, bool]]:
         timed = []
         for _ in range(share):
             start = time.perf_counter()
-            response = client.get(url)
-            timed.append((time.perf_counter() - start, response.status_code == 200))
+            try:
+                ok = client.get(url).status_code == 200
+            except httpx.TransportError:
+                ok = False
+            timed.append((time.perf_counter() - start, ok))
         return timed
 
     start = time.perf_counter()
