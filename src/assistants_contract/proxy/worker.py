@@ -468,7 +468,7 @@ def main() -> int:
     # The proxy decides when this ends, by closing stdin once it has sent the last job (or by dying: then too
     # stdin ends, after the jobs it sent). A SIGINT sent to this process by hand is ignored as well.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    stdin, stdout = sys.stdin.buffer.fileno(), sys.stdout.buffer
+    stdin, stdout = sys.stdin.buffer.fileno(), sys.stdout.buffer.fileno()
     sys.stdout = sys.stderr  # stdout carries the outcomes: anything printed goes to the proxy's terminal instead
     batches = _read_messages(stdin)
     messages = next(batches, [])
@@ -478,12 +478,12 @@ def main() -> int:
     contract = Contract.load(start.settings.version, paths=start.sources, prefixes=start.prefixes)
     finisher = Finisher(contract, start.settings)
     gc.freeze()  # the contract stays to the end: collections need not scan it (see ContractCheck.running)
-    stdout.write(_frame(_Ready()))
-    stdout.flush()
+    _write_all(stdout, _frame(_Ready()))
     try:
         for batch in itertools.chain([messages], batches):
             # All the jobs that have arrived, their interactions to the cassette at once, then all their answers
             # in one write.
+            answers = []
             with finisher.batch():
                 for message in batch:
                     if isinstance(message, Settings):
@@ -493,10 +493,17 @@ def main() -> int:
                         outcome: Outcome | _Failed = finisher.finish(message)
                     except Exception:  # noqa: BLE001 - one bad job must not end the worker
                         outcome = _Failed(message.flow_id, finisher.redactor.text(traceback.format_exc()))
-                    stdout.write(_frame(outcome))
-            stdout.flush()
+                    answers.append(_frame(outcome))
+            _write_all(stdout, b"".join(answers))
     finally:
         finisher.close()
-    stdout.write(_frame(_Closed(finisher.recorded)))
-    stdout.flush()
+    _write_all(stdout, _frame(_Closed(finisher.recorded)))
     return 0
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    # Straight to the pipe: the buffered `sys.stdout.buffer` writes message by message when PYTHONUNBUFFERED is
+    # set, and each write wakes the proxy's loop.
+    written = 0
+    while written < len(data):
+        written += os.write(fd, data[written:])
