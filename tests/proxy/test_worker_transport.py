@@ -1,11 +1,13 @@
 """How jobs and outcomes travel between the proxy and its checking worker, in batches: the wire form, a backlog
-bigger than the pipe, jobs posted just before shutdown, and the cassette and redaction shortcuts the worker
-takes under load (each must give what the plain way gives)."""
+bigger than the pipe, jobs posted just before shutdown, jobs gathered while the worker waits, its lower priority,
+and the cassette and redaction shortcuts the worker takes under load (each must give what the plain way
+gives)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import secrets
 
 import pytest
@@ -96,6 +98,48 @@ def test_jobs_posted_just_before_shutdown_are_done(contract: Contract, tmp_path)
 
     assert asyncio.run(asyncio.wait_for(scenario(), 120)) == []
     assert delivered == ["first"] + [f"late{i}" for i in range(5)]
+
+
+def test_jobs_that_come_while_the_worker_gathers_are_answered_together(contract: Contract, tmp_path):
+    """Six jobs, each written on its own, 10 ms apart, just after an answer: the worker reads them once its
+    gathering time is over, and answers them in one write, which the proxy reads at once."""
+    reads: list[list[str]] = []  # the outcomes each read of the worker's answers brought
+
+    async def scenario():
+        backend = WorkerBackend(contract, Settings(), lambda o: reads[-1].append(o.flow_id), gather=0.5)
+        take = backend._take
+
+        def counted(messages):
+            reads.append([])
+            take(messages)
+
+        backend._take = counted
+        backend.submit(_job("first"))
+        while not any(reads):  # the worker is up, and has begun to gather
+            await asyncio.sleep(0.005)
+        for i in range(6):
+            backend.submit(_job(f"next{i}"))
+            await asyncio.sleep(0.01)  # each job its own write
+        while sum(map(len, reads)) < 7:
+            await asyncio.sleep(0.02)
+        return backend.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), 120))
+    answered = [flows for flows in reads if flows]
+    assert answered == [["first"], [f"next{i}" for i in range(6)]]
+
+
+def test_the_worker_runs_at_a_lower_priority_than_the_proxy(contract: Contract):
+    async def scenario():
+        backend = WorkerBackend(contract, Settings(), lambda o: None)
+        backend.submit(_job("first"))
+        while backend._pending:  # answered: past the point where it lowered its priority
+            await asyncio.sleep(0.02)
+        niceness = os.getpriority(os.PRIO_PROCESS, backend._proc.pid)
+        backend.close()
+        return niceness
+
+    assert asyncio.run(asyncio.wait_for(scenario(), 120)) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
 
 
 def test_a_batch_records_what_one_by_one_records(contract: Contract, tmp_path):
