@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import secrets
 import time
 
 import pytest
@@ -90,6 +91,22 @@ def test_block_policy_answers_a_bad_request_itself(contract):
         good = flow(body=b"{}")
         check.request(good)
         assert good.response is None  # a conforming request is forwarded
+
+
+def test_block_policy_answer_holds_no_secret_from_the_request(contract):
+    """The violations quote what they judged: a key written where a role or an argument's name belongs is
+    redacted in the answer, as on every other output."""
+    key = f"sk-proj-{secrets.token_hex(24)}"
+    check = ContractCheck(contract)
+    with taddons.context(check) as tctx:
+        tctx.configure(check, contract_policy="block")
+        for body in ({"messages": [{"role": key, "content": "hi"}]}, {key: 1}):
+            f = flow(body=json.dumps(body).encode())
+            check.request(f)
+            assert f.response is not None and f.response.status_code == 400
+            assert key[:12].encode() not in f.response.content
+            error = json.loads(f.response.content)["error"]
+            assert "REDACTED" in error["message"] and error["code"] == "contract_violation"
 
 
 def test_filter_limits_which_flows_are_checked(contract):

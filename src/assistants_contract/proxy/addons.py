@@ -209,7 +209,7 @@ class ContractCheck:
         if errors:
             verdict.blocked = True
             flow.response = http.Response.make(
-                400, json.dumps(_blocked_body(errors)), {"content-type": "application/json"}
+                400, json.dumps(_blocked_body(errors, self.redactor)), {"content-type": "application/json"}
             )
 
     @_guarded
@@ -314,15 +314,17 @@ def _client_left(flow: http.HTTPFlow) -> bool:
     return flow.client_conn.timestamp_end is not None or "client" in (flow.error.msg if flow.error else "").lower()
 
 
-def _blocked_body(errors: Sequence[Violation]) -> dict[str, Any]:
+def _blocked_body(errors: Sequence[Violation], redactor: Redactor) -> dict[str, Any]:
+    """The API's error shape. Redacted like every other output: a message quotes the values it judged, and the
+    client's own logs keep what it is told."""
     first = errors[0]
     param = first.pointer.strip("/").replace("/", ".") or None
     summary = "; ".join(v.described for v in errors[:5])
     return {
         "error": {
-            "message": f"Blocked by assistants-contract: the request breaks the contract ({summary})",
+            "message": redactor.text(f"Blocked by assistants-contract: the request breaks the contract ({summary})"),
             "type": "invalid_request_error",
-            "param": param,
+            "param": redactor.text(param) if param else None,
             "code": "contract_violation",
         }
     }
