@@ -12,9 +12,9 @@ the body as `matching.request_key` sees it, and the `OpenAI-Beta` header and the
 (the key itself is redacted); the order in which interactions are played is noted, so the test can require the
 recorded one.
 
-The SDK's `*_and_poll` helpers send `"stream": false`, which the tours never do, so they cannot replay these
-cassettes; the tours here call the request (`runs.create`, `submit_tool_outputs`, `create_and_run`) and then
-the SDK's own `runs.poll`, which is the second half of each helper. `poll-helpers` shows the difference.
+The tours call the request (`runs.create`, `submit_tool_outputs`, `create_and_run`) and then the SDK's own
+`runs.poll`, as they were recorded. The SDK's `*_and_poll` helpers do the same but add `"stream": false` to the
+body, which matching takes for the default it is: `poll-helpers` replays the runs cassette with `create_and_poll`.
 """
 
 from __future__ import annotations
@@ -416,8 +416,8 @@ def poll_helpers(client: Any, version: str) -> dict:
     b = client.beta
     assistant = b.assistants.create(model="gpt-4o", name="Tour runner", instructions="Answer briefly.")
     thread = b.threads.create(messages=[{"role": "user", "content": "What is a run?"}])
-    b.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id)
-    return {}
+    run = b.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id)
+    return {"run": [run.id, run.status]}
 
 
 TOURS: dict[str, Callable[[Any, str], dict]] = {

@@ -344,3 +344,15 @@ def test_the_matchers_compare_the_request_key_parts_and_say_what_differs():
     assert _mismatch("assistants_method", other, recorded) == "method: recorded POST, sent GET"
     assert _mismatch("assistants_path", other, recorded) == "path: recorded /v1/assistants, sent /v1/threads"
     assert _mismatch("assistants_query", other, recorded) == "query: recorded a=1&b=2, sent a=1"
+
+
+def test_stream_false_matches_a_body_without_stream_and_nothing_else_does():
+    """What the SDK's `*_and_poll` helpers send matches what `runs.create` recorded; a stream does not, and
+    neither does a `stream` key deeper in the body, which is data, not the API's switch."""
+    recorded = _request('{"assistant_id":"asst_1"}')
+    assert _mismatch("assistants_body", _request('{"assistant_id":"asst_1","stream":false}'), recorded) is None
+    assert _mismatch("assistants_body", _request('{"assistant_id":"asst_1","stream":true}'), recorded) == (
+        "body /stream: recorded nothing, sent true"
+    )
+    nested = _request('{"assistant_id":"asst_1","metadata":{"stream":false}}')
+    assert _mismatch("assistants_body", nested, _request('{"assistant_id":"asst_1","metadata":{}}')) is not None

@@ -4,8 +4,10 @@ lint's shadowed-interaction report share.
 Two requests are the same when their method, path, query and body are. The host is not compared (a cassette
 recorded as `https://api.openai.com` replays for a client pointed at `http://127.0.0.1:PORT/v1`), the query is
 compared as a multiset of decoded pairs (order and `%20`/`+` spelling do not matter), and a JSON body is
-compared as JSON: key order and whitespace do not matter, `1` and `1.0` are the same number as in JSON. A body
-that is not JSON is compared byte for byte; an empty body equals a missing one.
+compared as JSON: key order and whitespace do not matter, `1` and `1.0` are the same number as in JSON, and
+`"stream": false` at the top is the API's default, the same as no `stream` (the SDK's `*_and_poll` helpers send
+it; a recording made with `runs.create` does not). A body that is not JSON is compared byte for byte; an empty
+body equals a missing one.
 
 When nothing matches, `closest` names the recorded request that differs least and `differences` says how, in
 lines a person can act on ("body /model: recorded 'gpt-4o', sent 'gpt-4'").
@@ -54,6 +56,8 @@ def _canonical_body(body: bytes | str | None) -> str | bytes:
         parsed = json.loads(data)
     except ValueError:  # not JSON (or not UTF-8): the bytes themselves
         return data
+    if isinstance(parsed, dict) and parsed.get("stream") is False:
+        del parsed["stream"]
     return json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
