@@ -19,8 +19,10 @@ turns.
 Under load (also part of the full run): 30 concurrent clients, each a thread with its own keep-alive
 httpx.Client per target. A round is 300 getAssistant requests, 10 per client, all to one target; the rounds
 take turns between the targets (the order rotating), N rounds each (default 8) after a warm-up round. It prints
-requests/s (300 over the round's wall time) and p50/p99 per target, and the addon's throughput and p50 as
-ratios of bare mitmdump's in the same cycle of rounds: the median over cycles, and their range.
+requests/s (300 over the round's wall time), p50/p99 and the CPU time a request of the process serving the
+target (read from /proc; the addon's checking worker, its child, shown on its own) per target, and the addon's
+throughput and p50 as ratios of bare mitmdump's in the same cycle of rounds: the median over cycles, and their
+range.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import os
 import secrets
 import signal
 import socket
@@ -56,6 +59,8 @@ WARMUP = 30
 SSE_COUNT = 20
 LOAD_CLIENTS = 30
 LOAD_ROUND = 300  # requests a round, spread evenly over the clients
+PIDS: dict[str, int] = {}  # base URL -> the process that serves it, for its CPU time
+_TICK = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -80,7 +85,9 @@ def process(argv: list[str], port: int) -> Iterator[str]:
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     try:
         wait_port(port, proc)
-        yield f"http://127.0.0.1:{port}"
+        base = f"http://127.0.0.1:{port}"
+        PIDS[base] = proc.pid
+        yield base
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -158,11 +165,29 @@ def first_event(http: httpx.Client, base: str, assistant: str) -> float:
     return first
 
 
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU time (user + system) so far of a process, and of its children alive now (the addon's worker)."""
+
+    def own(p: int) -> float:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / _TICK
+
+    try:
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        children = []
+    return own(pid), sum(own(c) for c in children)
+
+
 @dataclass
 class LoadRound:
     seconds: float  # wall time of the whole round
     latencies: list[float]
     failed: int  # answers that were not 200
+    cpu: tuple[float, float] = (0.0, 0.0)  # CPU seconds of the serving process and of its children, this round
 
 
 def load_round(pool: ThreadPoolExecutor, clients: list[httpx.Client], url: str, size: int) -> LoadRound:
@@ -184,9 +209,14 @@ def load_round(pool: ThreadPoolExecutor, clients: list[httpx.Client], url: str, 
             timed.append((time.perf_counter() - start, ok))
         return timed
 
+    pid = PIDS.get(url.split("/v1/", 1)[0])
+    before = cpu_seconds(pid) if pid else (0.0, 0.0)
     start = time.perf_counter()
     timed = [t for part in pool.map(run, clients) for t in part]
-    return LoadRound(time.perf_counter() - start, [t for t, _ in timed], sum(not ok for _, ok in timed))
+    seconds = time.perf_counter() - start
+    after = cpu_seconds(pid) if pid else (0.0, 0.0)
+    cpu = (after[0] - before[0], after[1] - before[1])
+    return LoadRound(seconds, [t for t, _ in timed], sum(not ok for _, ok in timed), cpu)
 
 
 def under_load(bases: dict[str, str], assistant: str, rounds: int, size: int = LOAD_ROUND) -> None:
@@ -212,7 +242,14 @@ def under_load(bases: dict[str, str], assistant: str, rounds: int, size: int = L
         latencies = [t for r in results[name] for t in r.latencies]
         failed = sum(r.failed for r in results[name])
         note = f"   {failed} answers not 200" if failed else ""
-        print(f"{name:>14}  {statistics.median(rates):7.0f} req/s (median of rounds)   {percentiles(latencies)}{note}")
+        count = size * len(results[name])
+        cpu = f"cpu {sum(r.cpu[0] for r in results[name]) * 1000 / count:.2f} ms/req"
+        if any(r.cpu[1] for r in results[name]):
+            cpu += f" + worker {sum(r.cpu[1] for r in results[name]) * 1000 / count:.2f}"
+        print(
+            f"{name:>14}  {statistics.median(rates):7.0f} req/s (median of rounds)   {percentiles(latencies)}"
+            f"   {cpu}{note}"
+        )
     bare, addon = results["bare mitmdump"], results["addon+rec+rep"]
     throughput = [b.seconds / a.seconds for a, b in zip(addon, bare, strict=True)]
     p50 = [statistics.median(a.latencies) / statistics.median(b.latencies) for a, b in zip(addon, bare, strict=True)]

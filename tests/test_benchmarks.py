@@ -31,6 +31,7 @@ FIGURES = {
     "bench_proxy.py": [
         rf"addon\+rec\+rep +getAssistant +p50 +{NUMBER} ms +p99 +{NUMBER} ms",
         rf"addon/bare throughput +{NUMBER}x median",
+        rf"addon\+rec\+rep +{NUMBER} req/s .* cpu {NUMBER} ms/req",
         rf"addon\+rec\+rep +first SSE event +p50 +{NUMBER} ms",
     ],
     "bench_replay.py": [
