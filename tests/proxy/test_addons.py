@@ -109,6 +109,31 @@ def test_block_policy_answer_holds_no_secret_from_the_request(contract):
             assert "REDACTED" in error["message"] and error["code"] == "contract_violation"
 
 
+def test_mitmdumps_own_flow_listing_is_off_unless_a_level_was_given(contract, caplog):
+    """mitmdump's Dumper prints each URL as sent: left at its default it is turned off; a level given stays."""
+    from mitmproxy.addons.dumper import Dumper
+
+    check = ContractCheck(contract)
+    redact = Redact(check)
+    with taddons.context(Dumper(), check, redact) as tctx:
+        assert tctx.options.flow_detail == 1  # mitmdump's default
+        redact.running()
+        assert tctx.options.flow_detail == 0
+        assert "flow listing is off" in caplog.text
+        tctx.options.update(flow_detail=2)  # as `--flow-detail 2` or `-v` sets it
+        redact.running()
+        assert tctx.options.flow_detail == 2
+        assert "flow_detail=2: mitmdump's own flow listing prints URLs, headers and bodies unredacted" in caplog.text
+
+
+def test_without_mitmdumps_listing_there_is_nothing_to_turn_off(contract):
+    check = ContractCheck(contract)
+    redact = Redact(check)
+    with taddons.context(check, redact) as tctx:  # mitmweb, `assistants-contract proxy`: no Dumper, no option
+        redact.running()
+        assert "flow_detail" not in tctx.options
+
+
 def test_filter_limits_which_flows_are_checked(contract):
     check = ContractCheck(contract)
     with taddons.context(check) as tctx:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from mitmproxy import ctx, exceptions, flowfilter, hooks, http
+from mitmproxy import ctx, exceptions, flowfilter, hooks, http, optmanager
 
 from .._models import CheckResult, Exchange, Request, Response, Severity, Side, Violation
 from ..contract import VERSIONS, Contract, StreamCheck
@@ -362,7 +362,11 @@ def _path(url: str) -> str:
 class Redact:
     """Takes secrets out of the exchange and its violations (a message may quote a value from a body) before
     they are recorded, reported or logged. This addon holds the option; the redaction runs with the check of
-    the response (finish.py), wherever that runs."""
+    the response (finish.py), wherever that runs.
+
+    In mitmdump it also turns off mitmdump's own flow listing (`flow_detail`, its Dumper addon), which prints
+    every URL as sent and from level 2 the headers and bodies: each flow has the check's redacted line instead.
+    A level given on the command line is kept, with a warning."""
 
     def __init__(self, check: ContractCheck) -> None:
         self._check = check
@@ -385,6 +389,24 @@ class Redact:
             except ValueError as e:
                 raise exceptions.OptionsError(str(e)) from e
             self._check.update_settings(redact=patterns)
+
+    def running(self) -> None:
+        # `_options` is mitmproxy's own table (12.x): only it tells a level left at its default from one given.
+        option = getattr(ctx.options, "_options", {}).get("flow_detail")
+        if option is None or option.current() == 0:
+            return  # no mitmdump (mitmweb, `assistants-contract proxy`), or its listing is off already
+        if option.value is optmanager.unset:
+            ctx.options.update(flow_detail=0)
+            log.info(
+                "assistants-contract: mitmdump's own flow listing is off, as it prints URLs unredacted; each flow"
+                " gets a redacted line instead (--set flow_detail=1 shows the listing too)"
+            )
+        else:
+            log.warning(
+                "assistants-contract: flow_detail=%d: mitmdump's own flow listing prints %s unredacted",
+                option.current(),
+                "URLs" if option.current() == 1 else "URLs, headers and bodies",
+            )
 
 
 class Record:
