@@ -106,7 +106,7 @@ def test_jobs_that_come_while_the_worker_gathers_are_answered_together(contract:
     reads: list[list[str]] = []  # the outcomes each read of the worker's answers brought
 
     async def scenario():
-        backend = WorkerBackend(contract, Settings(), lambda o: reads[-1].append(o.flow_id), gather=0.5)
+        backend = WorkerBackend(contract, Settings(), lambda o: reads[-1].append(o.flow_id), gather=1.0)
         take = backend._take
 
         def counted(messages):
