@@ -175,10 +175,10 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
             return 0.0
         return (int(fields[11]) + int(fields[12])) / _TICK
 
-    try:
-        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except FileNotFoundError:
-        children = []
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):  # a child belongs to the thread that made it
+        with contextlib.suppress(OSError):
+            children += [int(c) for c in task.read_text().split()]
     return own(pid), sum(own(c) for c in children)
 
 
@@ -190,7 +190,9 @@ class LoadRound:
     cpu: tuple[float, float] = (0.0, 0.0)  # CPU seconds of the serving process and of its children, this round
 
 
-def load_round(pool: ThreadPoolExecutor, clients: list[httpx.Client], url: str, size: int) -> LoadRound:
+def load_round(
+    pool: ThreadPoolExecutor, clients: list[httpx.Client], url: str, size: int, pid: int | None = None
+) -> LoadRound:
     """`size` requests to `url`, each client sending its share one after the other, all clients at once.
 
     A failed answer is counted, not raised: the reference server (uvicorn) closes a keep-alive connection after
@@ -209,7 +211,6 @@ def load_round(pool: ThreadPoolExecutor, clients: list[httpx.Client], url: str, 
             timed.append((time.perf_counter() - start, ok))
         return timed
 
-    pid = PIDS.get(url.split("/v1/", 1)[0])
     before = cpu_seconds(pid) if pid else (0.0, 0.0)
     start = time.perf_counter()
     timed = [t for part in pool.map(run, clients) for t in part]
@@ -236,7 +237,7 @@ def under_load(bases: dict[str, str], assistant: str, rounds: int, size: int = L
         results: dict[str, list[LoadRound]] = {name: [] for name in names}
         for i in range(rounds):
             for name in names[i % len(names) :] + names[: i % len(names)]:
-                results[name].append(load_round(pool, clients[name], url[name], size))
+                results[name].append(load_round(pool, clients[name], url[name], size, PIDS.get(bases[name])))
     for name in names:
         rates = [size / r.seconds for r in results[name]]
         latencies = [t for r in results[name] for t in r.latencies]

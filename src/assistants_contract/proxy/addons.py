@@ -36,6 +36,7 @@ from ..contract import VERSIONS, Contract, StreamCheck
 from ..record.redact import Redactor
 from ..report import Summary, text
 from ..report.files import REPORT_NAMES, write_reports
+from ..server.errors import BadRequest
 from ..sources.encoding import IncrementalDecoder
 from ..sources.mitmproxy_flow import request_from_flow, response_from_flow
 from .finish import Backend, Finisher, InlineBackend, Job, Outcome, Recorded, Settings
@@ -208,8 +209,9 @@ class ContractCheck:
         errors = [v for v in verdict.violations if v.severity is Severity.ERROR]
         if errors:
             verdict.blocked = True
+            refusal = BadRequest.contract_violation(errors, self.redactor, "Blocked by assistants-contract")
             flow.response = http.Response.make(
-                400, json.dumps(_blocked_body(errors, self.redactor)), {"content-type": "application/json"}
+                refusal.status, json.dumps(refusal.body()), {"content-type": "application/json"}
             )
 
     @_guarded
@@ -312,22 +314,6 @@ def _client_left(flow: http.HTTPFlow) -> bool:
     """Whether the client, not the upstream, ended the flow early: its connection closed, or (HTTP/2, where the
     connection stays) mitmproxy's error message names it."""
     return flow.client_conn.timestamp_end is not None or "client" in (flow.error.msg if flow.error else "").lower()
-
-
-def _blocked_body(errors: Sequence[Violation], redactor: Redactor) -> dict[str, Any]:
-    """The API's error shape. Redacted like every other output: a message quotes the values it judged, and the
-    client's own logs keep what it is told."""
-    first = errors[0]
-    param = first.pointer.strip("/").replace("/", ".") or None
-    summary = "; ".join(v.described for v in errors[:5])
-    return {
-        "error": {
-            "message": redactor.text(f"Blocked by assistants-contract: the request breaks the contract ({summary})"),
-            "type": "invalid_request_error",
-            "param": redactor.text(param) if param else None,
-            "code": "contract_violation",
-        }
-    }
 
 
 def _log_flow(flow: http.HTTPFlow, redactor: Redactor) -> None:

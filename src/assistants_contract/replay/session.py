@@ -107,7 +107,13 @@ class ReplaySession:
         self.tally.requests += 1
         if self.strict and not result.ok:
             self.tally.refused += 1
-            reply = self._error(_refusal(result.errors, self.redactor), checked, "refused")
+            reply = self._error(
+                BadRequest.contract_violation(
+                    result.errors, self.redactor, "Refused by assistants-contract replay --strict"
+                ),
+                checked,
+                "refused",
+            )
             self._count(request, result, reply.status, None)
             self._say(request, result, reply.status, "REFUSED (--strict)", checked)
             return reply
@@ -190,17 +196,6 @@ def split_events(body: bytes) -> list[bytes]:
     if start < len(body):
         events.append(body[start:])
     return events
-
-
-def _refusal(errors: Sequence[Violation], redactor: Redactor) -> BadRequest:
-    """The API's 400 for a request that breaks the contract, shaped as the proxy's `block` policy shapes it."""
-    first = errors[0]
-    listed = "; ".join(v.described for v in errors[:_LISTED])
-    return BadRequest(
-        redactor.text(f"Refused by assistants-contract replay --strict: the request breaks the contract ({listed})"),
-        param=redactor.text(first.pointer.strip("/").replace("/", ".")) or None,
-        code="contract_violation",
-    )
 
 
 def _path(url: str) -> str:

@@ -5,7 +5,12 @@ The store raises these; the app turns every one into a response in one exception
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .._models import Violation
+    from ..record.redact import Redactor
 
 __all__ = ["APIError", "BadRequest", "MethodNotAllowed", "NotFound", "Unauthorized"]
 
@@ -35,6 +40,22 @@ class APIError(Exception):
 class BadRequest(APIError):
     status = 400
     error_type = "invalid_request_error"
+
+    LISTED = 5  # violations a contract refusal names
+
+    @classmethod
+    def contract_violation(cls, errors: Sequence[Violation], redactor: Redactor, by: str) -> BadRequest:
+        """The 400 for a request that breaks the contract, as the proxy's `block` policy and `replay --strict`
+        answer it (`by` says which): code `contract_violation`, the first violation's pointer as `param`.
+        Redacted like every other output: the messages quote the values they judged, and a client's own logs
+        keep what it is told."""
+        listed = "; ".join(v.described for v in errors[: cls.LISTED])
+        param = errors[0].pointer.strip("/").replace("/", ".")
+        return cls(
+            redactor.text(f"{by}: the request breaks the contract ({listed})"),
+            param=redactor.text(param) or None,
+            code="contract_violation",
+        )
 
 
 class Unauthorized(APIError):
