@@ -1,13 +1,22 @@
 """Hostile requests to the reference server: each gets the API's JSON error before anything is stored, and the
-server goes on answering (issue: a lone surrogate once made every later list a 500)."""
+server goes on answering (issue: a lone surrogate once made every later list a 500). The server is `serve` in a
+process of its own, under a memory limit (1 GiB of address space), each request under a time limit."""
 
 from __future__ import annotations
 
+import resource
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import httpx
 import pytest
+from proxy_e2e.support import wait_listening
 
-from assistants_contract.server import create_app
-from assistants_contract.server.threaded import serve_in_thread
+from assistants_contract.proxy.process import free_port
+
+MEMORY = 1 << 30
 
 V2 = {"OpenAI-Beta": "assistants=v2", "Authorization": "Bearer sk-test", "Content-Type": "application/json"}
 
@@ -43,10 +52,29 @@ HOSTILE = [
 ]
 
 
+def _limited() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+
+
 @pytest.fixture(scope="module")
-def server():
-    with serve_in_thread(create_app()) as root, httpx.Client(base_url=root, headers=V2, timeout=30) as http:
-        yield http
+def server(tmp_path_factory: pytest.TempPathFactory):
+    log = tmp_path_factory.mktemp("hostile-server") / "serve.log"
+    port = free_port()
+    argv = [sys.executable, "-m", "assistants_contract", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_limited)
+    try:
+        wait_listening(port, proc, "serve", lambda: Path(log).read_text(errors="replace"))
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=V2, timeout=30, trust_env=False) as http:
+            yield http
+        assert proc.poll() is None, Path(log).read_text(errors="replace")  # it lived through the whole corpus
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @pytest.mark.parametrize(("name", "method", "path", "body", "status"), HOSTILE, ids=[h[0] for h in HOSTILE])
