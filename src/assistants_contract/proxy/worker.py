@@ -20,10 +20,9 @@ a dozen or more instead of one or two: the cost of a batch (its reads and writes
 waking the proxy's loop to read the answers) is paid some 25 times a second however many flows pass. A lone
 flow is answered at once, since the worker was waiting on the pipe. And the worker runs at nice 10, so that on
 a machine with every core busy the traffic goes first. Measured under load (30 clients, some 300 flows a second,
-`benchmarks/bench_proxy.py --load`), the two took two fifths off the worker's CPU a flow (0.48 to 0.28 ms), and
-the proxy's throughput, 0.81 to 0.87 of bare mitmdump's before, was 0.90 to 0.95 after. A slower worker is
-never taken for a stuck one: it answers in order, and the watchdog below looks only for an oldest job that has
-gone `timeout` seconds without an answer.
+`benchmarks/bench_proxy.py --load`), the two took two fifths off the worker's CPU a flow (0.50 to 0.30 ms). A
+slower worker is never taken for a stuck one: it answers in order, and the watchdog below looks only for an
+oldest job that has gone `timeout` seconds without an answer.
 
 If the worker dies, an error says so and its unfinished jobs, and every later one, run in the proxy
 (`InlineBackend`): the verdicts go on, only slower. A recording then goes on in a new cassette beside the first,
